@@ -1,0 +1,73 @@
+"""The ASGI app: gateway middleware, domain routers, feed, operations routes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from foryou import __version__, stream
+from foryou.deps import rate_limit
+from foryou.domains.accounts.views import router as accounts_router
+from foryou.domains.interactions.views import router as interactions_router
+from foryou.domains.videos.views import router as videos_router
+from foryou.feed.views import router as feed_router
+from foryou.gateway.middleware import GatewayMiddleware
+from foryou.gateway.problems import install_problem_handlers
+from foryou.observability.health import router as health_router
+from foryou.observability.logging import configure_logging
+from foryou.platform import Platform
+from foryou.platform.sql.migrate import upgrade_all
+from foryou.settings import Settings, load_settings
+from foryou.stream import runner
+
+API_PREFIX = "/api/v1"
+UPLOAD_PATHS = (f"{API_PREFIX}/videos", f"{API_PREFIX}/uploads")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    configure_logging(settings.log_level, json=settings.log_json)
+    platform = Platform.open(settings)
+    if settings.migrate_on_start:
+        await upgrade_all(platform.sql)
+    app.state.platform = platform
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(runner.run(platform.events, p, stop), name=p.name)
+             for p in stream.processors(platform)] if settings.embedded_stream else []
+    try:
+        yield
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await platform.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    app = FastAPI(title="foryou", version=__version__, lifespan=_lifespan,
+                  description="A self-hostable short-video platform with a real-time For You "
+                              "feed. IDs are 64-bit integers serialised as strings.")
+    app.state.settings = settings
+    install_problem_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(rate_limit)])
+    for router in (accounts_router, videos_router, interactions_router, feed_router):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(health_router)
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["*"], allow_headers=["*"],
+                           expose_headers=["Location", "X-Request-Id", "Foryou-Video-Id"])
+    app.add_middleware(GatewayMiddleware, max_body=settings.max_json_body_bytes,
+                       max_upload=settings.max_upload_bytes, upload_paths=UPLOAD_PATHS,
+                       hsts=settings.mode == "production")
+    return app

@@ -1,0 +1,180 @@
+"""The ``foryou`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from foryou.platform.registry import redact
+from foryou.settings import CONFIG_FILE_ENV, Settings, load_settings
+
+app = typer.Typer(help="foryou: a self-hostable short-video platform.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+users = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(users, name="users")
+console = Console(stderr=True)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="a TOML settings file",
+                                                exists=True, dir_okay=False)]
+DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="where embedded "
+                                                 "backends keep their files")]
+
+
+def _settings(config: Path | None, data_dir: Path | None = None, **overrides: Any) -> Settings:
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    try:
+        return load_settings(config, **overrides)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        console.print(f"[red]invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    data_dir: DataDirOpt = None,
+    config: ConfigOpt = None,
+    workers: Annotated[int, typer.Option(help="api processes (stream processors run in "
+                                         "the first only when 1)")] = 1,
+) -> None:
+    """Everything in one process on the embedded defaults: API and stream processors."""
+    import uvicorn
+
+    settings = _settings(config, data_dir)
+    if data_dir is not None:
+        os.environ["FORYOU_DATA_DIR"] = str(data_dir)
+    console.print(f"foryou serving on http://{host}:{port} (data in {settings.data_dir})")
+    if workers > 1:
+        # Each worker builds its app from the environment; the embedded SQLite event log
+        # serves one member per group, so stream processors run separately (foryou stream).
+        os.environ["FORYOU_EMBEDDED_STREAM"] = "false"
+        uvicorn.run("foryou.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", access_log=False)
+        return
+    from foryou.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
+                access_log=False)
+
+
+@app.command()
+def stream(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
+    """Run the stream processors (counters, catalog) as their own process."""
+    from foryou import stream as processors
+    from foryou.observability.logging import configure_logging
+    from foryou.platform import Platform
+    from foryou.stream import runner
+
+    settings = _settings(config, data_dir)
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    async def main() -> None:
+        platform = Platform.open(settings)
+        stop = asyncio.Event()
+        try:
+            await asyncio.gather(*(runner.run(platform.events, p, stop)
+                                   for p in processors.processors(platform)))
+        finally:
+            await platform.close()
+
+    console.print("stream processors running; Ctrl-C stops them")
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def migrate(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
+    """Apply database migrations to every SQL shard."""
+    from foryou.platform.sql import open_sql
+    from foryou.platform.sql.migrate import pending_shards, upgrade_all
+
+    settings = _settings(config, data_dir)
+
+    async def main() -> None:
+        sql = open_sql(settings.sql_shards)
+        try:
+            behind = await pending_shards(sql)
+            await upgrade_all(sql)
+        finally:
+            await sql.close()
+        console.print(f"migrated {len(behind)} of {len(settings.sql_shards)} shards; "
+                      "all are at the newest schema")
+
+    asyncio.run(main())
+
+
+@app.command()
+def doctor(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
+    """Show the backends this configuration names and whether each one answers."""
+    from foryou.observability.health import backend_status
+    from foryou.platform import Platform
+
+    settings = _settings(config, data_dir)
+
+    async def main() -> dict[str, Any]:
+        platform = Platform.open(settings)
+        try:
+            return await backend_status(platform)
+        finally:
+            await platform.close()
+
+    status = asyncio.run(main())
+    table = Table(title=f"foryou doctor ({settings.mode} mode)")
+    for column in ("backend", "url", "answers"):
+        table.add_column(column)
+    for index, (url, ok) in enumerate(zip(settings.sql_shards, status["sql"], strict=True)):
+        table.add_row(f"sql shard {index}", redact(url), _yes(ok))
+    for name in ("blobs", "kv", "events"):
+        table.add_row(name, redact(getattr(settings, name)), _yes(status[name]))
+    if os.environ.get(CONFIG_FILE_ENV):
+        table.caption = f"settings from {os.environ[CONFIG_FILE_ENV]} and FORYOU_* variables"
+    Console().print(table)
+    if not (all(status["sql"]) and status["blobs"] and status["kv"] and status["events"]):
+        raise typer.Exit(1)
+
+
+def _yes(ok: bool) -> str:
+    return "[green]yes[/green]" if ok else "[red]no[/red]"
+
+
+@users.command("grant")
+def grant(
+    username: Annotated[str, typer.Argument(help="the account to change")],
+    role: Annotated[str, typer.Argument(help="user, moderator or admin")],
+    data_dir: DataDirOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Give an account a role (user, moderator, admin)."""
+    from foryou.domains.accounts import service
+    from foryou.gateway.problems import Problem
+    from foryou.platform import Platform
+
+    if role not in ("user", "moderator", "admin"):
+        console.print(f"[red]unknown role {role!r}[/red]: use user, moderator or admin")
+        raise typer.Exit(2)
+    settings = _settings(config, data_dir)
+
+    async def main() -> None:
+        platform = Platform.open(settings)
+        try:
+            await service.grant_role(platform, username=username, role=role)
+        finally:
+            await platform.close()
+
+    try:
+        asyncio.run(main())
+    except Problem as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"{username} is now {role} (their current access token keeps its old role "
+                  "until it expires or they log in again)")

@@ -1,0 +1,71 @@
+"""Account shapes: what clients send and what they get back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from foryou.domains.common import Id
+
+Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.]{3,24}$")]
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=64)]
+Region = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
+Role = Literal["user", "moderator", "admin"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignupIn(_Strict):
+    username: Username = Field(description="3–24 of a-z, 0-9, _ and .")
+    password: Password
+    display_name: DisplayName | None = None
+    region: Region | None = Field(default=None, description="ISO 3166 country code")
+
+
+class LoginIn(_Strict):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class RefreshIn(_Strict):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class MePatch(_Strict):
+    display_name: DisplayName | None = None
+    bio: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+
+
+class AuthorRef(BaseModel):
+    id: Id
+    username: str
+    display_name: str
+
+
+class UserPublic(AuthorRef):
+    bio: str
+    region: str
+    follower_count: int
+    following_count: int
+    like_count: int
+    video_count: int
+    created_at: datetime
+    is_following: bool | None = None
+
+
+class Me(UserPublic):
+    role: Role
+
+
+class TokenPair(BaseModel):
+    user: Me
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int

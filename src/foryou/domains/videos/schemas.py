@@ -1,0 +1,58 @@
+"""Video shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from foryou.domains.accounts.schemas import AuthorRef
+from foryou.domains.common import Id
+
+Visibility = Literal["public", "private"]
+Status = Literal["uploading", "processing", "ready", "rejected", "failed"]
+Caption = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2200)]
+
+
+class VideoPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    caption: Caption | None = None
+    visibility: Visibility | None = None
+
+
+class Counts(BaseModel):
+    views: int
+    likes: int
+    comments: int
+    shares: int
+
+
+class Rendition(BaseModel):
+    width: int
+    height: int
+    bandwidth: int
+    codecs: str
+
+
+class Playback(BaseModel):
+    hls: str
+    poster: str | None = None
+    renditions: list[Rendition] = []
+
+
+class VideoPublic(BaseModel):
+    id: Id
+    author: AuthorRef
+    caption: str
+    hashtags: list[str]
+    duration_ms: int | None
+    width: int | None
+    height: int | None
+    status: Status
+    status_detail: str
+    visibility: Visibility
+    created_at: datetime
+    counts: Counts
+    playback: Playback | None
+    liked_by_me: bool | None = None

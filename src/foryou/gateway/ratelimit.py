@@ -1,0 +1,24 @@
+"""Fixed-window rate limits kept in the kv port, so they hold across api replicas."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from foryou.gateway.problems import Problem
+from foryou.observability import metrics
+from foryou.platform.kv import KV
+
+WINDOW_S = 60
+
+
+async def enforce(kv: KV, *, scope: str, ident: str, limit: int) -> None:
+    """Count one request against ``limit`` per minute; refuse with 429 past it."""
+    window = int(time.time() // WINDOW_S)
+    count = await kv.incr(f"rl:{scope}:{ident}:{window}", ttl_s=WINDOW_S + 1)
+    if count > limit:
+        metrics.RATE_LIMITED.labels(scope).inc()
+        retry_after = max(1, math.ceil((window + 1) * WINDOW_S - time.time()))
+        raise Problem(429, f"too many requests ({limit} a minute for this {scope}); "
+                           f"retry in {retry_after} s", kind="rate-limited",
+                      headers={"Retry-After": str(retry_after)})

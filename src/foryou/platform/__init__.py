@@ -1,0 +1,34 @@
+"""Ports: every piece of state goes through one of these, chosen by URL scheme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from foryou.platform.blobs import Blobs, open_blobs
+from foryou.platform.events import EventLog, open_events
+from foryou.platform.kv import KV, open_kv
+from foryou.platform.sql import ShardedSQL, open_sql
+from foryou.settings import Settings
+
+
+@dataclass
+class Platform:
+    """The open backends of one process, handed to services."""
+
+    settings: Settings
+    sql: ShardedSQL
+    blobs: Blobs
+    kv: KV
+    events: EventLog
+
+    @classmethod
+    def open(cls, settings: Settings) -> Platform:
+        return cls(settings=settings, sql=open_sql(settings.sql_shards),
+                   blobs=open_blobs(settings.blobs), kv=open_kv(settings.kv),
+                   events=open_events(settings.events))
+
+    async def close(self) -> None:
+        await self.events.close()
+        await self.kv.close()
+        await self.blobs.close()
+        await self.sql.close()

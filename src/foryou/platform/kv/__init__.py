@@ -1,0 +1,61 @@
+"""Key-value port: cache, online features, rate limits, small sorted sets.
+
+Backends: ``memory://`` (in-process, the embedded default and test double) and
+``redis://host:port/db`` (shared across api replicas). Values are bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from foryou.platform.registry import open_backend
+
+BACKENDS = {
+    "memory": "foryou.platform.kv.memory:MemoryKV",
+    "redis": "foryou.platform.kv.redis:RedisKV",
+}
+
+
+class KV(Protocol):
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def mget(self, keys: Sequence[str]) -> list[bytes | None]: ...
+
+    async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None: ...
+
+    async def delete(self, *keys: str) -> int:
+        """Remove keys; the number that existed."""
+        ...
+
+    async def incr(self, key: str, amount: int = 1, *, ttl_s: float | None = None) -> int:
+        """Add to an integer (missing = 0). ``ttl_s`` is set only when the key is created,
+        so a fixed rate-limit window does not slide."""
+        ...
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds left, or None for a missing key or one without expiry."""
+        ...
+
+    async def zadd(self, key: str, members: Mapping[str, float]) -> None: ...
+
+    async def zrem(self, key: str, *members: str) -> None: ...
+
+    async def zrevrange_by_score(
+        self, key: str, *, below: float | None = None, limit: int = 20
+    ) -> list[tuple[str, float]]:
+        """Members with the highest scores first; only scores strictly below ``below``."""
+        ...
+
+    async def ztrim(self, key: str, keep: int) -> None:
+        """Keep only the ``keep`` highest-scored members."""
+        ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+def open_kv(url: str) -> KV:
+    kv: KV = open_backend("kv", url, BACKENDS)
+    return kv

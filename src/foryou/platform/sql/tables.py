@@ -1,0 +1,11 @@
+"""Every table's model imported in one place, for migrations and ``create_all`` in tests."""
+
+from foryou.domains.accounts import models as _accounts
+from foryou.domains.interactions import models as _interactions
+from foryou.domains.videos import models as _videos
+from foryou.platform.sql.base import Base
+from foryou.stream import models as _stream
+
+metadata = Base.metadata
+__all__ = ["metadata"]
+_ = (_accounts, _interactions, _videos, _stream)

@@ -1,0 +1,11 @@
+"""Stream processors: consumers of the event log that keep derived state current."""
+
+from __future__ import annotations
+
+from foryou.platform import Platform
+from foryou.stream import catalog, counters
+from foryou.stream.runner import Processor
+
+
+def processors(platform: Platform) -> list[Processor]:
+    return [counters.processor(platform), catalog.processor(platform)]

@@ -1,0 +1,66 @@
+"""Runs stream processors: poll a batch, apply it, commit; on failure, retry the same batch."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from foryou.observability import metrics
+from foryou.observability.logging import get_logger
+from foryou.platform.events import Event, EventLog
+
+log = get_logger(__name__)
+Handler = Callable[[list[Event]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Processor:
+    name: str  # also the consumer group
+    topics: Sequence[str]
+    handle: Handler
+
+
+async def run(log_: EventLog, processor: Processor, stop: asyncio.Event, *,
+              batch: int = 1000, idle_timeout_s: float = 0.5) -> None:
+    """Consume until ``stop`` is set. A failed batch is not committed: the consumer is
+    reopened, which redelivers it, so the processor must be idempotent."""
+    backoff = 0.1
+    while not stop.is_set():
+        consumer = log_.consumer(processor.name, processor.topics)
+        try:
+            while not stop.is_set():
+                events = await consumer.poll(max_records=batch, timeout_s=idle_timeout_s)
+                if not events:
+                    continue
+                await processor.handle(events)
+                await consumer.commit()
+                now_ms = time.time() * 1000
+                metrics.EVENTS_CONSUMED.labels(processor.name).inc(len(events))
+                metrics.CONSUMER_LAG.labels(processor.name).observe(
+                    max(0.0, now_ms - events[-1].ts_ms) / 1000)
+                backoff = 0.1
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("stream processor failed; retrying its batch",
+                          extra={"processor": processor.name})
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+        finally:
+            await consumer.close()
+
+
+async def drain(log_: EventLog, processor: Processor, *, batch: int = 1000) -> int:
+    """Apply everything available now and return how many events that was (CLI and tests)."""
+    consumer = log_.consumer(processor.name, processor.topics)
+    total = 0
+    try:
+        while events := await consumer.poll(max_records=batch, timeout_s=0.05):
+            await processor.handle(events)
+            await consumer.commit()
+            total += len(events)
+    finally:
+        await consumer.close()
+    return total

@@ -1,0 +1,178 @@
+"""Shared fixtures: an API client on any backend set, and helpers to drive it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+
+from foryou.app import create_app
+from foryou.platform.sql.tables import metadata
+from foryou.settings import Settings
+from tests import servers
+
+MEDIA_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "media-samples"
+SAMPLE_VIDEO = MEDIA_SAMPLES / "androidx__sample_video_only.mp4"
+SHARDS = 4
+
+BACKENDS = ("embedded", "postgres", "mariadb")
+
+
+@pytest.fixture(scope="session")
+def sample_video() -> bytes:
+    return SAMPLE_VIDEO.read_bytes()
+
+
+def _db_names(prefix: str) -> list[str]:
+    return [f"foryou_test_{prefix}_s{i}" for i in range(SHARDS)]
+
+
+@pytest.fixture(scope="session")
+def server_databases() -> dict[str, list[str]]:
+    """Four fresh shard databases on each SQL server, created once per test session."""
+    out = {}
+    for name, server in (("postgres", servers.POSTGRES), ("mariadb", servers.MYSQL)):
+        names = _db_names(name)
+        asyncio.run(servers.create_databases(server, names))
+        out[name] = [f"{server}/{db}" for db in names]
+    return out
+
+
+async def _empty_tables(settings: Settings) -> None:
+    from foryou.platform.sql import open_sql
+
+    sql = open_sql(settings.sql_shards)
+    try:
+        for engine in sql.engines:
+            async with engine.begin() as conn:
+                for table in metadata.sorted_tables:
+                    await conn.execute(text(f"DELETE FROM {table.name}"))
+    finally:
+        await sql.close()
+
+
+async def _flush_redis() -> None:
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(f"{servers.REDIS}/{servers.REDIS_DB_APP}")
+    await client.flushdb()  # a database of its own, used by nothing but these tests
+    await client.aclose()
+
+
+def settings_for(backend: str, tmp_path: Path, shards: list[str] | None = None,
+                 **overrides: Any) -> Settings:
+    base: dict[str, Any] = {"data_dir": tmp_path / "data", "log_json": False,
+                            "log_level": "WARNING"}
+    if backend != "embedded":
+        assert shards is not None
+        redis_url = f"{servers.REDIS}/{servers.REDIS_DB_APP}"
+        base.update(sql_shards=shards, kv=redis_url, events=redis_url)
+    return Settings(**{**base, **overrides})
+
+
+AppFactory = Callable[..., Awaitable[httpx.AsyncClient]]
+
+
+@pytest_asyncio.fixture
+async def make_client(tmp_path: Path) -> AsyncIterator[AppFactory]:
+    """Start apps in-process (lifespan included) and give httpx clients bound to them."""
+    stack: list[Any] = []
+
+    async def start(settings: Settings) -> httpx.AsyncClient:
+        app = create_app(settings)
+        lifespan = app.router.lifespan_context(app)
+        await lifespan.__aenter__()
+        stack.append(lifespan)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                   base_url="http://testserver")
+        client.app = app  # type: ignore[attr-defined]
+        stack.append(client)
+        return client
+
+    yield start
+    for item in reversed(stack):
+        if isinstance(item, httpx.AsyncClient):
+            await item.aclose()
+        else:
+            await item.__aexit__(None, None, None)
+
+
+@pytest_asyncio.fixture
+async def api(make_client: AppFactory, tmp_path: Path) -> httpx.AsyncClient:
+    """A client of an app on the embedded defaults, in a fresh data directory."""
+    return await make_client(settings_for("embedded", tmp_path))
+
+
+@pytest_asyncio.fixture(params=BACKENDS)
+async def api_any(request: pytest.FixtureRequest, make_client: AppFactory,
+                  tmp_path: Path) -> httpx.AsyncClient:
+    """The same app on each backend set: embedded; 4 PostgreSQL shards + Redis kv and
+    events; 4 MariaDB shards + Redis kv and events."""
+    backend = request.param
+    if backend != "embedded":
+        settings = settings_for(backend, tmp_path, request.getfixturevalue(
+            "server_databases")[backend])
+        await _flush_redis()
+        await _empty_tables(settings)
+    else:
+        settings = settings_for(backend, tmp_path)
+    return await make_client(settings)
+
+
+# --- helpers to drive the API -----------------------------------------------------------
+
+
+def unique_name(prefix: str = "u") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+async def signup(client: httpx.AsyncClient, username: str | None = None,
+                 password: str = "correct horse", **extra: Any) -> dict[str, Any]:
+    response = await client.post("/api/v1/auth/signup", json={
+        "username": username or unique_name(), "password": password, **extra})
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    body["headers"] = {"Authorization": f"Bearer {body['access_token']}"}
+    return body
+
+
+async def upload(client: httpx.AsyncClient, user: dict[str, Any], content: bytes,
+                 caption: str = "", visibility: str = "public") -> dict[str, Any]:
+    response = await client.post("/api/v1/videos", headers=user["headers"],
+                                 files={"file": ("clip.mp4", content, "video/mp4")},
+                                 data={"caption": caption, "visibility": visibility})
+    assert response.status_code == 202, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
+    """Retry an async assertion until it passes: stream processors are asynchronous."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            return await check()
+        except AssertionError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.02)
+
+
+async def ready_video(client: httpx.AsyncClient, user: dict[str, Any], content: bytes,
+                      caption: str = "", visibility: str = "public") -> dict[str, Any]:
+    video = await upload(client, user, content, caption, visibility)
+
+    async def is_ready() -> dict[str, Any]:
+        response = await client.get(f"/api/v1/videos/{video['id']}", headers=user["headers"])
+        assert response.json()["status"] == "ready"
+        body: dict[str, Any] = response.json()
+        return body
+
+    return await eventually(is_ready)
