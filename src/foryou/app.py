@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from foryou import __version__, stream
@@ -42,10 +42,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await runner.stop_all(tasks, stop)
         await platform.close()
 
 
@@ -57,10 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_problem_handlers(app)
 
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(rate_limit)])
     for router in (accounts_router, videos_router, interactions_router, feed_router):
-        api.include_router(router)
-    app.include_router(api)
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(rate_limit)])
     app.include_router(health_router)
 
     if settings.cors_origins:

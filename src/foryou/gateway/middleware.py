@@ -31,6 +31,20 @@ class BodyTooLarge(Problem):
                          kind="body-too-large")
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route's full template, e.g. ``/api/v1/videos/{video_id}``.
+
+    FastAPI gives the route's path relative to the router it was included with; router
+    prefixes here hold no parameters, so the request path supplies the prefix."""
+    route: Any = scope.get("route")
+    tail = getattr(route, "path", None)
+    if not tail:
+        return "unmatched"
+    segments = scope["path"].rstrip("/").split("/")
+    prefix = segments[: max(1, len(segments) - len(tail.split("/")) + 1)]
+    return "/".join(prefix) + tail
+
+
 class GatewayMiddleware:
     def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int,
                  upload_paths: tuple[str, ...], hsts: bool = False) -> None:
@@ -96,8 +110,7 @@ class GatewayMiddleware:
 
     def _record(self, scope: Scope, status: int, started: float) -> None:
         elapsed = time.perf_counter() - started
-        route: Any = scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
+        template = route_template(scope)
         method = scope["method"]
         metrics.REQUESTS.labels(method, template, str(status)).inc()
         metrics.LATENCY.labels(method, template).observe(elapsed)

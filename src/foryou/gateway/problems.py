@@ -74,10 +74,13 @@ def _summary(errors: list[dict[str, Any]]) -> str:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(_: Request, exc: Problem) -> Response:
+    def render(exc: Problem) -> Response:
         return problem_response(exc.status, exc.detail, kind=exc.kind, errors=exc.errors,
                                 headers=exc.headers)
+
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> Response:
+        return render(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> Response:
@@ -86,6 +89,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, Problem):  # FastAPI wraps errors raised reading a body
+            return render(exc.__cause__)
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         if exc.status_code == 404 and detail == "Not Found":
             detail = "no such route; see /docs for the API"

@@ -23,7 +23,7 @@ class Processor:
 
 
 async def run(log_: EventLog, processor: Processor, stop: asyncio.Event, *,
-              batch: int = 1000, idle_timeout_s: float = 0.5) -> None:
+              batch: int = 1000, idle_timeout_s: float = 0.2) -> None:
     """Consume until ``stop`` is set. A failed batch is not committed: the consumer is
     reopened, which redelivers it, so the processor must be idempotent."""
     backoff = 0.1
@@ -50,6 +50,18 @@ async def run(log_: EventLog, processor: Processor, stop: asyncio.Event, *,
             backoff = min(backoff * 2, 5.0)
         finally:
             await consumer.close()
+
+
+async def stop_all(tasks: list[asyncio.Task[None]], stop: asyncio.Event,
+                   grace_s: float = 5.0) -> None:
+    """Let each processor finish the batch in hand (a cancelled one would leave its SQL
+    transaction to the garbage collector), then cancel what is still running."""
+    stop.set()
+    if tasks:
+        _, pending = await asyncio.wait(tasks, timeout=grace_s)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def drain(log_: EventLog, processor: Processor, *, batch: int = 1000) -> int:

@@ -6,7 +6,15 @@ from fastapi import APIRouter, Depends, status
 
 from foryou.deps import CurrentUser, MaybeUser, PlatformDep, UsernamePath, auth_rate_limit
 from foryou.domains.accounts import service
-from foryou.domains.accounts.schemas import LoginIn, Me, MePatch, RefreshIn, SignupIn, TokenPair, UserPublic
+from foryou.domains.accounts.schemas import (
+    LoginIn,
+    Me,
+    MePatch,
+    RefreshIn,
+    SignupIn,
+    TokenPair,
+    UserPublic,
+)
 from foryou.domains.interactions import follows
 
 router = APIRouter(tags=["accounts"])

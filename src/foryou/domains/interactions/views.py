@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from foryou.deps import (CommentIdPath, CurrentUser, Cursor, DeviceId, Limit, MaybeUser,
-                         PlatformDep, UsernamePath, VideoIdPath)
+from foryou.deps import (
+    CommentIdPath,
+    CurrentUser,
+    Cursor,
+    DeviceId,
+    Limit,
+    MaybeUser,
+    PlatformDep,
+    UsernamePath,
+    VideoIdPath,
+)
 from foryou.domains.accounts import service as accounts
 from foryou.domains.accounts.schemas import UserPublic
 from foryou.domains.common import Page, next_cursor, parse_cursor
 from foryou.domains.interactions import follows, service
 from foryou.domains.interactions.models import FollowIn, FollowOut
-from foryou.domains.interactions.schemas import (Accepted, CommentIn, CommentPublic, EventBatch,
-                                                 ShareIn, ShareOut)
+from foryou.domains.interactions.schemas import (
+    Accepted,
+    CommentIn,
+    CommentPublic,
+    EventBatch,
+    ShareIn,
+    ShareOut,
+)
 from foryou.gateway.problems import Problem
 
 router = APIRouter(tags=["interactions"])

@@ -10,8 +10,15 @@ from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Response, UploadFile, status
 
-from foryou.deps import (CurrentUser, Cursor, Limit, MaybeUser, PlatformDep, UsernamePath,
-                         VideoIdPath)
+from foryou.deps import (
+    CurrentUser,
+    Cursor,
+    Limit,
+    MaybeUser,
+    PlatformDep,
+    UsernamePath,
+    VideoIdPath,
+)
 from foryou.domains.accounts import service as accounts
 from foryou.domains.common import Page, next_cursor, parse_cursor
 from foryou.domains.videos import processing, service, sniff

@@ -9,6 +9,7 @@ event loop; the methods never await, so each call is atomic there.
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,6 +32,8 @@ class _SortedSet:
 
     def add(self, members: Mapping[str, float]) -> None:
         changed = {m: float(s) for m, s in members.items() if self.scores.get(m) != s}
+        if any(math.isnan(s) for s in changed.values()):  # would break the sort order
+            raise ValueError("a sorted-set score cannot be NaN")
         self._drop([(self.scores[m], m) for m in changed if m in self.scores])
         self.scores.update(changed)
         fresh = [(s, m) for m, s in changed.items()]
