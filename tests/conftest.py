@@ -40,16 +40,18 @@ def server_databases() -> dict[str, list[str]]:
     out = {}
     for name, server in (("postgres", servers.POSTGRES), ("mariadb", servers.MYSQL)):
         names = _db_names(name)
-        asyncio.run(servers.create_databases(server, names))
+        servers.create_databases_blocking(server, names)
         out[name] = [f"{server}/{db}" for db in names]
     return out
 
 
 async def _empty_tables(settings: Settings) -> None:
     from foryou.platform.sql import open_sql
+    from foryou.platform.sql.migrate import upgrade_all
 
     sql = open_sql(settings.sql_shards)
     try:
+        await upgrade_all(sql)
         for engine in sql.engines:
             async with engine.begin() as conn:
                 for table in metadata.sorted_tables:
@@ -66,10 +68,14 @@ async def _flush_redis() -> None:
     await client.aclose()
 
 
-def settings_for(backend: str, tmp_path: Path, shards: list[str] | None = None,
-                 **overrides: Any) -> Settings:
-    base: dict[str, Any] = {"data_dir": tmp_path / "data", "log_json": False,
-                            "log_level": "WARNING"}
+def settings_for(
+    backend: str, tmp_path: Path, shards: list[str] | None = None, **overrides: Any
+) -> Settings:
+    base: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "log_json": False,
+        "log_level": "WARNING",
+    }
     if backend != "embedded":
         assert shards is not None
         redis_url = f"{servers.REDIS}/{servers.REDIS_DB_APP}"
@@ -90,8 +96,9 @@ async def make_client(tmp_path: Path) -> AsyncIterator[AppFactory]:
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
         stack.append(lifespan)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                   base_url="http://testserver")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        )
         client.app = app  # type: ignore[attr-defined]
         stack.append(client)
         return client
@@ -111,14 +118,16 @@ async def api(make_client: AppFactory, tmp_path: Path) -> httpx.AsyncClient:
 
 
 @pytest_asyncio.fixture(params=BACKENDS)
-async def api_any(request: pytest.FixtureRequest, make_client: AppFactory,
-                  tmp_path: Path) -> httpx.AsyncClient:
+async def api_any(
+    request: pytest.FixtureRequest, make_client: AppFactory, tmp_path: Path
+) -> httpx.AsyncClient:
     """The same app on each backend set: embedded; 4 PostgreSQL shards + Redis kv and
     events; 4 MariaDB shards + Redis kv and events."""
     backend = request.param
     if backend != "embedded":
-        settings = settings_for(backend, tmp_path, request.getfixturevalue(
-            "server_databases")[backend])
+        settings = settings_for(
+            backend, tmp_path, request.getfixturevalue("server_databases")[backend]
+        )
         await _flush_redis()
         await _empty_tables(settings)
     else:
@@ -133,21 +142,35 @@ def unique_name(prefix: str = "u") -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
 
-async def signup(client: httpx.AsyncClient, username: str | None = None,
-                 password: str = "correct horse", **extra: Any) -> dict[str, Any]:
-    response = await client.post("/api/v1/auth/signup", json={
-        "username": username or unique_name(), "password": password, **extra})
+async def signup(
+    client: httpx.AsyncClient,
+    username: str | None = None,
+    password: str = "correct horse",
+    **extra: Any,
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/auth/signup",
+        json={"username": username or unique_name(), "password": password, **extra},
+    )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     body["headers"] = {"Authorization": f"Bearer {body['access_token']}"}
     return body
 
 
-async def upload(client: httpx.AsyncClient, user: dict[str, Any], content: bytes,
-                 caption: str = "", visibility: str = "public") -> dict[str, Any]:
-    response = await client.post("/api/v1/videos", headers=user["headers"],
-                                 files={"file": ("clip.mp4", content, "video/mp4")},
-                                 data={"caption": caption, "visibility": visibility})
+async def upload(
+    client: httpx.AsyncClient,
+    user: dict[str, Any],
+    content: bytes,
+    caption: str = "",
+    visibility: str = "public",
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/videos",
+        headers=user["headers"],
+        files={"file": ("clip.mp4", content, "video/mp4")},
+        data={"caption": caption, "visibility": visibility},
+    )
     assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -165,8 +188,13 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0)
             await asyncio.sleep(0.02)
 
 
-async def ready_video(client: httpx.AsyncClient, user: dict[str, Any], content: bytes,
-                      caption: str = "", visibility: str = "public") -> dict[str, Any]:
+async def ready_video(
+    client: httpx.AsyncClient,
+    user: dict[str, Any],
+    content: bytes,
+    caption: str = "",
+    visibility: str = "public",
+) -> dict[str, Any]:
     video = await upload(client, user, content, caption, visibility)
 
     async def is_ready() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 POSTGRES = os.environ.get("FORYOU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
@@ -32,8 +33,9 @@ async def create_databases(server: str, names: list[str]) -> None:
     from sqlalchemy.engine import make_url
 
     url = make_url(server)
-    conn = await asyncmy.connect(host=url.host, port=url.port or 3306, user=url.username,
-                                 password=url.password or "")
+    conn = await asyncmy.connect(
+        host=url.host, port=url.port or 3306, user=url.username, password=url.password or ""
+    )
     try:
         async with conn.cursor() as cursor:
             for name in names:
@@ -41,3 +43,11 @@ async def create_databases(server: str, names: list[str]) -> None:
                 await cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
     finally:
         conn.close()
+
+
+def create_databases_blocking(server: str, names: list[str]) -> None:
+    """For sync fixtures, which may be set up while a test's event loop is running."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create_databases(server, names)).result()

@@ -16,7 +16,7 @@ from foryou.domains.interactions.views import router as interactions_router
 from foryou.domains.videos.views import router as videos_router
 from foryou.feed.views import router as feed_router
 from foryou.gateway.middleware import GatewayMiddleware
-from foryou.gateway.problems import install_problem_handlers
+from foryou.gateway.problems import install_problem_handlers, problem_responses
 from foryou.observability.health import router as health_router
 from foryou.observability.logging import configure_logging
 from foryou.platform import Platform
@@ -37,8 +37,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await upgrade_all(platform.sql)
     app.state.platform = platform
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(runner.run(platform.events, p, stop), name=p.name)
-             for p in stream.processors(platform)] if settings.embedded_stream else []
+    tasks = (
+        [
+            asyncio.create_task(runner.run(platform.events, p, stop), name=p.name)
+            for p in stream.processors(platform)
+        ]
+        if settings.embedded_stream
+        else []
+    )
     try:
         yield
     finally:
@@ -48,21 +54,38 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
-    app = FastAPI(title="foryou", version=__version__, lifespan=_lifespan,
-                  description="A self-hostable short-video platform with a real-time For You "
-                              "feed. IDs are 64-bit integers serialised as strings.")
+    app = FastAPI(
+        title="foryou",
+        version=__version__,
+        lifespan=_lifespan,
+        description="A self-hostable short-video platform with a real-time For You "
+        "feed. IDs are 64-bit integers serialised as strings.",
+    )
     app.state.settings = settings
     install_problem_handlers(app)
 
     for router in (accounts_router, videos_router, interactions_router, feed_router):
-        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(rate_limit)])
-    app.include_router(health_router)
+        app.include_router(
+            router,
+            prefix=API_PREFIX,
+            dependencies=[Depends(rate_limit)],
+            responses=problem_responses(),
+        )
+    app.include_router(health_router, responses=problem_responses())
 
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["*"], allow_headers=["*"],
-                           expose_headers=["Location", "X-Request-Id", "Foryou-Video-Id"])
-    app.add_middleware(GatewayMiddleware, max_body=settings.max_json_body_bytes,
-                       max_upload=settings.max_upload_bytes, upload_paths=UPLOAD_PATHS,
-                       hsts=settings.mode == "production")
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["Location", "X-Request-Id", "Foryou-Video-Id"],
+        )
+    app.add_middleware(
+        GatewayMiddleware,
+        max_body=settings.max_json_body_bytes,
+        max_upload=settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
+        hsts=settings.mode == "production",
+    )
     return app

@@ -14,16 +14,21 @@ from rich.table import Table
 from foryou.platform.registry import redact
 from foryou.settings import CONFIG_FILE_ENV, Settings, load_settings
 
-app = typer.Typer(help="foryou: a self-hostable short-video platform.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="foryou: a self-hostable short-video platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 users = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(users, name="users")
 console = Console(stderr=True)
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="a TOML settings file",
-                                                exists=True, dir_okay=False)]
-DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="where embedded "
-                                                 "backends keep their files")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="a TOML settings file", exists=True, dir_okay=False)
+]
+DataDirOpt = Annotated[
+    Path | None, typer.Option("--data-dir", help="where embedded backends keep their files")
+]
 
 
 def _settings(config: Path | None, data_dir: Path | None = None, **overrides: Any) -> Settings:
@@ -42,8 +47,9 @@ def serve(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     data_dir: DataDirOpt = None,
     config: ConfigOpt = None,
-    workers: Annotated[int, typer.Option(help="api processes (stream processors run in "
-                                         "the first only when 1)")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="api processes (stream processors run in the first only when 1)")
+    ] = 1,
 ) -> None:
     """Everything in one process on the embedded defaults: API and stream processors."""
     import uvicorn
@@ -56,13 +62,19 @@ def serve(
         # Each worker builds its app from the environment; the embedded SQLite event log
         # serves one member per group, so stream processors run separately (foryou stream).
         os.environ["FORYOU_EMBEDDED_STREAM"] = "false"
-        uvicorn.run("foryou.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", access_log=False)
+        uvicorn.run(
+            "foryou.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
         return
     from foryou.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
-                access_log=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command()
@@ -80,8 +92,9 @@ def stream(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
         platform = Platform.open(settings)
         stop = asyncio.Event()
         try:
-            await asyncio.gather(*(runner.run(platform.events, p, stop)
-                                   for p in processors.processors(platform)))
+            await asyncio.gather(
+                *(runner.run(platform.events, p, stop) for p in processors.processors(platform))
+            )
         finally:
             await platform.close()
 
@@ -107,8 +120,10 @@ def migrate(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
             await upgrade_all(sql)
         finally:
             await sql.close()
-        console.print(f"migrated {len(behind)} of {len(settings.sql_shards)} shards; "
-                      "all are at the newest schema")
+        console.print(
+            f"migrated {len(behind)} of {len(settings.sql_shards)} shards; "
+            "all are at the newest schema"
+        )
 
     asyncio.run(main())
 
@@ -176,5 +191,7 @@ def grant(
     except Problem as exc:
         console.print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from None
-    console.print(f"{username} is now {role} (their current access token keeps its old role "
-                  "until it expires or they log in again)")
+    console.print(
+        f"{username} is now {role} (their current access token keeps its old role "
+        "until it expires or they log in again)"
+    )

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
 
+from foryou.domains.common import CURSOR_PATTERN
 from foryou.gateway import ratelimit
 from foryou.gateway.tokens import Principal, decode_access, unauthorized
 from foryou.platform import Platform
@@ -59,23 +60,36 @@ def client_address(request: Request) -> str:
 async def rate_limit(request: Request, platform: PlatformDep) -> None:
     """Per client address, and per user when the request carries a valid token."""
     settings = platform.settings
-    await ratelimit.enforce(platform.kv, scope="client", ident=client_address(request),
-                            limit=settings.rate_limit_client_per_minute)
+    await ratelimit.enforce(
+        platform.kv,
+        scope="client",
+        ident=client_address(request),
+        limit=settings.rate_limit_client_per_minute,
+    )
     principal = _principal(request, platform)
     if principal is not None:
-        await ratelimit.enforce(platform.kv, scope="user", ident=str(principal.user_id),
-                                limit=settings.rate_limit_user_per_minute)
+        await ratelimit.enforce(
+            platform.kv,
+            scope="user",
+            ident=str(principal.user_id),
+            limit=settings.rate_limit_user_per_minute,
+        )
 
 
 async def auth_rate_limit(request: Request, platform: PlatformDep) -> None:
     """Signup, login and refresh get a tighter budget against password guessing."""
-    await ratelimit.enforce(platform.kv, scope="auth", ident=client_address(request),
-                            limit=platform.settings.rate_limit_auth_per_minute)
+    await ratelimit.enforce(
+        platform.kv,
+        scope="auth",
+        ident=client_address(request),
+        limit=platform.settings.rate_limit_auth_per_minute,
+    )
 
 
 def _device_id(
-    device: Annotated[str | None, Header(alias="Foryou-Device-Id",
-                                         description="anonymous session id (a UUID)")] = None,
+    device: Annotated[
+        str | None, Header(alias="Foryou-Device-Id", description="anonymous session id (a UUID)")
+    ] = None,
 ) -> str | None:
     if device is None:
         return None
@@ -88,8 +102,9 @@ def _device_id(
 DeviceId = Annotated[str | None, Depends(_device_id)]
 
 VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="video id", alias="video_id")]
-CommentIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="comment id",
-                                    alias="comment_id")]
+CommentIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="comment id", alias="comment_id")]
 UsernamePath = Annotated[str, Path(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
-Cursor = Annotated[str | None, Query(max_length=64, description="from next_cursor")]
+Cursor = Annotated[
+    str | None, Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page")
+]

@@ -41,9 +41,11 @@ class IdGenerator:
                 self._sequence = 0
             self._last_ms = now
             seq = self._sequence
-        return (now << (SHARD_BITS + SEQUENCE_BITS)) | (
-            (logical_shard & _SHARD_MASK) << SEQUENCE_BITS
-        ) | seq
+        return (
+            (now << (SHARD_BITS + SEQUENCE_BITS))
+            | ((logical_shard & _SHARD_MASK) << SEQUENCE_BITS)
+            | seq
+        )
 
 
 _generator = IdGenerator()

@@ -18,11 +18,13 @@ async def test_signup_login_and_me(api: httpx.AsyncClient) -> None:
     assert created["token_type"] == "bearer" and created["expires_in"] > 0
     assert isinstance(created["user"]["id"], str) and created["user"]["id"].isdigit()
 
-    login = await api.post("/api/v1/auth/login", json={"username": name,
-                                                       "password": "correct horse"})
+    login = await api.post(
+        "/api/v1/auth/login", json={"username": name, "password": "correct horse"}
+    )
     assert login.status_code == 200
-    me = await api.get("/api/v1/me",
-                       headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+    me = await api.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+    )
     assert me.status_code == 200
     assert me.json()["display_name"] == "Ada"
 
@@ -30,25 +32,30 @@ async def test_signup_login_and_me(api: httpx.AsyncClient) -> None:
 async def test_duplicate_username_is_409_and_leaves_one_account(api: httpx.AsyncClient) -> None:
     name = unique_name()
     await signup(api, name)
-    again = await api.post("/api/v1/auth/signup", json={"username": name,
-                                                        "password": "another pass"})
+    again = await api.post(
+        "/api/v1/auth/signup", json={"username": name, "password": "another pass"}
+    )
     assert again.status_code == 409
     assert again.headers["content-type"] == "application/problem+json"
     assert "taken" in again.json()["detail"]
     # the original password still works: the failed sign-up changed nothing
-    login = await api.post("/api/v1/auth/login", json={"username": name,
-                                                       "password": "correct horse"})
+    login = await api.post(
+        "/api/v1/auth/login", json={"username": name, "password": "correct horse"}
+    )
     assert login.status_code == 200
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"username": "ab", "password": "longenough"}, "username"),
-    ({"username": "Has Caps", "password": "longenough"}, "username"),
-    ({"username": "x" * 25, "password": "longenough"}, "username"),
-    ({"username": "valid_name", "password": "short"}, "password"),
-    ({"username": "valid_name", "password": 12345678}, "password"),
-    ({"username": "valid_name", "password": "longenough", "role": "admin"}, "role"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"username": "ab", "password": "longenough"}, "username"),
+        ({"username": "Has Caps", "password": "longenough"}, "username"),
+        ({"username": "x" * 25, "password": "longenough"}, "username"),
+        ({"username": "valid_name", "password": "short"}, "password"),
+        ({"username": "valid_name", "password": 12345678}, "password"),
+        ({"username": "valid_name", "password": "longenough", "role": "admin"}, "role"),
+    ],
+)
 async def test_signup_validation(api: httpx.AsyncClient, body: dict, field: str) -> None:
     response = await api.post("/api/v1/auth/signup", json=body)
     assert response.status_code == 422
@@ -57,32 +64,29 @@ async def test_signup_validation(api: httpx.AsyncClient, body: dict, field: str)
     assert any(field in err["field"] for err in problem["errors"])
 
 
-async def test_wrong_password_and_unknown_user_get_the_same_answer(
-        api: httpx.AsyncClient) -> None:
+async def test_wrong_password_and_unknown_user_get_the_same_answer(api: httpx.AsyncClient) -> None:
     name = unique_name()
     await signup(api, name)
     wrong = await api.post("/api/v1/auth/login", json={"username": name, "password": "nope"})
-    unknown = await api.post("/api/v1/auth/login", json={"username": unique_name(),
-                                                         "password": "nope"})
+    unknown = await api.post(
+        "/api/v1/auth/login", json={"username": unique_name(), "password": "nope"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(api: httpx.AsyncClient) -> None:
     first = await signup(api)
-    rotated = await api.post("/api/v1/auth/refresh",
-                             json={"refresh_token": first["refresh_token"]})
+    rotated = await api.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert rotated.status_code == 200
     second = rotated.json()
     assert second["refresh_token"] != first["refresh_token"]
 
-    reused = await api.post("/api/v1/auth/refresh",
-                            json={"refresh_token": first["refresh_token"]})
+    reused = await api.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert reused.status_code == 401
     assert "already used" in reused.json()["detail"]
     # the reuse signed out the whole family, including the token issued by the rotation
-    after = await api.post("/api/v1/auth/refresh",
-                           json={"refresh_token": second["refresh_token"]})
+    after = await api.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
     assert after.status_code == 401
 
 
@@ -102,8 +106,9 @@ async def test_bad_access_tokens(api: httpx.AsyncClient) -> None:
 
 async def test_patch_me(api: httpx.AsyncClient) -> None:
     user = await signup(api)
-    patched = await api.patch("/api/v1/me", headers=user["headers"],
-                              json={"display_name": "  New Name ", "bio": "hello"})
+    patched = await api.patch(
+        "/api/v1/me", headers=user["headers"], json={"display_name": "  New Name ", "bio": "hello"}
+    )
     assert patched.status_code == 200
     assert patched.json()["display_name"] == "New Name"
     profile = await api.get(f"/api/v1/users/{user['user']['username']}")
@@ -124,6 +129,7 @@ async def test_grant_role_takes_effect_at_next_login(api: httpx.AsyncClient) -> 
     user = await signup(api)
     name = user["user"]["username"]
     await service.grant_role(api.app.state.platform, username=name, role="moderator")
-    login = await api.post("/api/v1/auth/login", json={"username": name,
-                                                       "password": "correct horse"})
+    login = await api.post(
+        "/api/v1/auth/login", json={"username": name, "password": "correct horse"}
+    )
     assert login.json()["user"]["role"] == "moderator"

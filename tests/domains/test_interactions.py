@@ -19,8 +19,9 @@ async def _profile(api: httpx.AsyncClient, user: dict[str, Any]) -> dict[str, An
     return body
 
 
-async def test_likes_are_idempotent_and_counted(api: httpx.AsyncClient,
-                                                sample_video: bytes) -> None:
+async def test_likes_are_idempotent_and_counted(
+    api: httpx.AsyncClient, sample_video: bytes
+) -> None:
     author, fan = await signup(api), await signup(api)
     video = await ready_video(api, author, sample_video)
     url = f"/api/v1/videos/{video['id']}/like"
@@ -54,10 +55,10 @@ async def test_comments(api: httpx.AsyncClient, sample_video: bytes) -> None:
     comment = created.json()
     assert comment["text"] == "<b>hi</b>" and comment["author"]["id"] == fan["user"]["id"]
     for text in ("", "   ", "x" * 501):
-        assert (await api.post(url, headers=fan["headers"], json={"text": text})
-                ).status_code == 422
-    malformed = await api.post(url, content=b"{not json",
-                               headers={**fan["headers"], "Content-Type": "application/json"})
+        assert (await api.post(url, headers=fan["headers"], json={"text": text})).status_code == 422
+    malformed = await api.post(
+        url, content=b"{not json", headers={**fan["headers"], "Content-Type": "application/json"}
+    )
     assert malformed.status_code == 422
     for i in range(3):
         await api.post(url, headers=author["headers"], json={"text": f"reply {i}"})
@@ -102,13 +103,13 @@ async def test_follow_lists_and_counts(api: httpx.AsyncClient) -> None:
     star_name = star["user"]["username"]
     for fan in fans:
         for _ in range(2):
-            response = await api.put(f"/api/v1/users/{star_name}/follow",
-                                     headers=fan["headers"])
+            response = await api.put(f"/api/v1/users/{star_name}/follow", headers=fan["headers"])
             assert response.status_code == 204
     self_follow = await api.put(f"/api/v1/users/{star_name}/follow", headers=star["headers"])
     assert self_follow.status_code == 422
-    assert (await api.put("/api/v1/users/no_such_user/follow",
-                          headers=fans[0]["headers"])).status_code == 404
+    assert (
+        await api.put("/api/v1/users/no_such_user/follow", headers=fans[0]["headers"])
+    ).status_code == 404
 
     async def counted() -> None:
         assert (await _profile(api, star))["follower_count"] == 3
@@ -116,18 +117,22 @@ async def test_follow_lists_and_counts(api: httpx.AsyncClient) -> None:
 
     await eventually(counted)
     page = (await api.get(f"/api/v1/users/{star_name}/followers", params={"limit": 2})).json()
-    rest = (await api.get(f"/api/v1/users/{star_name}/followers",
-                          params={"limit": 2, "cursor": page["next_cursor"]})).json()
+    rest = (
+        await api.get(
+            f"/api/v1/users/{star_name}/followers",
+            params={"limit": 2, "cursor": page["next_cursor"]},
+        )
+    ).json()
     names = [u["username"] for u in page["items"] + rest["items"]]
     assert names == [f["user"]["username"] for f in reversed(fans)]
-    following = (await api.get(f"/api/v1/users/{fans[0]['user']['username']}/following")
-                 ).json()
+    following = (await api.get(f"/api/v1/users/{fans[0]['user']['username']}/following")).json()
     assert [u["username"] for u in following["items"]] == [star_name]
     viewed = await api.get(f"/api/v1/users/{star_name}", headers=fans[0]["headers"])
     assert viewed.json()["is_following"] is True
 
-    assert (await api.delete(f"/api/v1/users/{star_name}/follow",
-                             headers=fans[0]["headers"])).status_code == 204
+    assert (
+        await api.delete(f"/api/v1/users/{star_name}/follow", headers=fans[0]["headers"])
+    ).status_code == 204
 
     async def unfollowed() -> None:
         assert (await _profile(api, star))["follower_count"] == 2
@@ -138,11 +143,22 @@ async def test_follow_lists_and_counts(api: httpx.AsyncClient) -> None:
 async def test_watch_events_count_views(api: httpx.AsyncClient, sample_video: bytes) -> None:
     author = await signup(api)
     video = await ready_video(api, author, sample_video)
-    events = [{"type": "watch", "video_id": video["id"], "watched_ms": 3000,
-               "duration_ms": 5000, "completed": False} for _ in range(5)]
+    events = [
+        {
+            "type": "watch",
+            "video_id": video["id"],
+            "watched_ms": 3000,
+            "duration_ms": 5000,
+            "completed": False,
+        }
+        for _ in range(5)
+    ]
     events.append({"type": "impression", "video_id": video["id"]})
-    response = await api.post("/api/v1/events", json={"events": events},
-                              headers={"Foryou-Device-Id": "7c4e3b0e-2d3a-4b8e-9c1e-3f2a1b0c9d8e"})
+    response = await api.post(
+        "/api/v1/events",
+        json={"events": events},
+        headers={"Foryou-Device-Id": "7c4e3b0e-2d3a-4b8e-9c1e-3f2a1b0c9d8e"},
+    )
     assert response.status_code == 202 and response.json() == {"accepted": 6}
 
     async def five_views() -> None:

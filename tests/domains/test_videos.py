@@ -7,8 +7,9 @@ import httpx
 from tests.conftest import eventually, ready_video, signup, upload
 
 
-async def test_upload_becomes_ready_with_hashtags(api: httpx.AsyncClient,
-                                                  sample_video: bytes) -> None:
+async def test_upload_becomes_ready_with_hashtags(
+    api: httpx.AsyncClient, sample_video: bytes
+) -> None:
     user = await signup(api)
     video = await upload(api, user, sample_video, caption="Sunset #Beach #travel #beach")
     assert video["status"] == "processing"
@@ -24,41 +25,49 @@ async def test_upload_becomes_ready_with_hashtags(api: httpx.AsyncClient,
 async def test_upload_refuses_non_video_and_leaves_nothing(api: httpx.AsyncClient) -> None:
     user = await signup(api)
     platform = api.app.state.platform
-    for name, content in (("notes.mp4", b"this is plain text, not a video" * 10),
-                          ("empty.mp4", b"")):
-        response = await api.post("/api/v1/videos", headers=user["headers"],
-                                  files={"file": (name, content, "video/mp4")})
-        assert response.status_code in (415, 422), response.text
+    for name, content in (
+        ("notes.mp4", b"this is plain text, not a video" * 10),
+        ("empty.mp4", b""),
+    ):
+        response = await api.post(
+            "/api/v1/videos", headers=user["headers"], files={"file": (name, content, "video/mp4")}
+        )
+        assert response.status_code == 415, response.text
         assert response.headers["content-type"] == "application/problem+json"
     assert await platform.blobs.list("videos") == []
     assert list((platform.settings.data_dir / "tmp").glob("*")) == []
-    mine = await api.get(f"/api/v1/users/{user['user']['username']}/videos",
-                         headers=user["headers"])
+    mine = await api.get(
+        f"/api/v1/users/{user['user']['username']}/videos", headers=user["headers"]
+    )
     assert mine.json()["items"] == []
 
 
-async def test_upload_needs_login_and_a_file(api: httpx.AsyncClient,
-                                             sample_video: bytes) -> None:
-    response = await api.post("/api/v1/videos",
-                              files={"file": ("a.mp4", sample_video, "video/mp4")})
+async def test_upload_needs_login_and_a_file(api: httpx.AsyncClient, sample_video: bytes) -> None:
+    response = await api.post(
+        "/api/v1/videos", files={"file": ("a.mp4", sample_video, "video/mp4")}
+    )
     assert response.status_code == 401
     user = await signup(api)
-    missing = await api.post("/api/v1/videos", headers=user["headers"],
-                             data={"caption": "no file"})
+    missing = await api.post("/api/v1/videos", headers=user["headers"], data={"caption": "no file"})
     assert missing.status_code == 422
-    bad_visibility = await api.post("/api/v1/videos", headers=user["headers"],
-                                    files={"file": ("a.mp4", sample_video, "video/mp4")},
-                                    data={"visibility": "friends"})
+    bad_visibility = await api.post(
+        "/api/v1/videos",
+        headers=user["headers"],
+        files={"file": ("a.mp4", sample_video, "video/mp4")},
+        data={"visibility": "friends"},
+    )
     assert bad_visibility.status_code == 422
 
 
 async def test_private_videos_are_visible_to_their_author_only(
-        api: httpx.AsyncClient, sample_video: bytes) -> None:
+    api: httpx.AsyncClient, sample_video: bytes
+) -> None:
     author, other = await signup(api), await signup(api)
     video = await ready_video(api, author, sample_video, visibility="private")
     assert (await api.get(f"/api/v1/videos/{video['id']}")).status_code == 404
-    assert (await api.get(f"/api/v1/videos/{video['id']}",
-                          headers=other["headers"])).status_code == 404
+    assert (
+        await api.get(f"/api/v1/videos/{video['id']}", headers=other["headers"])
+    ).status_code == 404
     own = await api.get(f"/api/v1/videos/{video['id']}", headers=author["headers"])
     assert own.status_code == 200 and own.json()["visibility"] == "private"
 
@@ -77,8 +86,9 @@ async def test_only_the_author_edits(api: httpx.AsyncClient, sample_video: bytes
     assert (await api.get(url)).json()["caption"] == "new #tag"
 
 
-async def test_delete_removes_row_media_and_interactions(api: httpx.AsyncClient,
-                                                         sample_video: bytes) -> None:
+async def test_delete_removes_row_media_and_interactions(
+    api: httpx.AsyncClient, sample_video: bytes
+) -> None:
     author, fan = await signup(api), await signup(api)
     video = await ready_video(api, author, sample_video)
     url = f"/api/v1/videos/{video['id']}"
@@ -102,10 +112,13 @@ async def test_moderator_can_delete(api: httpx.AsyncClient, sample_video: bytes)
     from foryou.domains.accounts import service
 
     author, mod = await signup(api), await signup(api)
-    await service.grant_role(api.app.state.platform, username=mod["user"]["username"],
-                             role="moderator")
-    login = await api.post("/api/v1/auth/login", json={"username": mod["user"]["username"],
-                                                       "password": "correct horse"})
+    await service.grant_role(
+        api.app.state.platform, username=mod["user"]["username"], role="moderator"
+    )
+    login = await api.post(
+        "/api/v1/auth/login",
+        json={"username": mod["user"]["username"], "password": "correct horse"},
+    )
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     video = await ready_video(api, author, sample_video)
     assert (await api.delete(f"/api/v1/videos/{video['id']}", headers=headers)).status_code == 204
@@ -119,11 +132,11 @@ async def test_unknown_and_malformed_video_ids(api: httpx.AsyncClient) -> None:
         assert response.headers["content-type"] == "application/problem+json"
 
 
-async def test_user_videos_paginate_newest_first(api: httpx.AsyncClient,
-                                                 sample_video: bytes) -> None:
+async def test_user_videos_paginate_newest_first(
+    api: httpx.AsyncClient, sample_video: bytes
+) -> None:
     user = await signup(api)
-    ids = [(await ready_video(api, user, sample_video, caption=f"v{i}"))["id"]
-           for i in range(5)]
+    ids = [(await ready_video(api, user, sample_video, caption=f"v{i}"))["id"] for i in range(5)]
     url = f"/api/v1/users/{user['user']['username']}/videos"
     first = (await api.get(url, params={"limit": 2})).json()
     second = (await api.get(url, params={"limit": 2, "cursor": first["next_cursor"]})).json()

@@ -32,15 +32,17 @@ async def test_unknown_route_and_method_are_problems(api: httpx.AsyncClient) -> 
 
 async def test_wrong_types_and_malformed_json(api: httpx.AsyncClient) -> None:
     for body in (b"{", b"[]", b'"text"', b'{"username": 5, "password": []}'):
-        response = await api.post("/api/v1/auth/signup", content=body,
-                                  headers={"Content-Type": "application/json"})
+        response = await api.post(
+            "/api/v1/auth/signup", content=body, headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 422, body
         assert response.json()["errors"], body
 
 
 async def test_oversized_bodies_are_refused(make_client: AppFactory, tmp_path: Path) -> None:
-    api = await make_client(settings_for("embedded", tmp_path, max_json_body_bytes=4096,
-                                         max_upload_bytes=8192))
+    api = await make_client(
+        settings_for("embedded", tmp_path, max_json_body_bytes=4096, max_upload_bytes=8192)
+    )
     big = {"username": "someone", "password": "x" * 10_000}
     response = await api.post("/api/v1/auth/signup", json=big)
     assert response.status_code == 413
@@ -51,21 +53,27 @@ async def test_oversized_bodies_are_refused(make_client: AppFactory, tmp_path: P
         for _ in range(10):
             yield b"x" * 1000
 
-    streamed = await api.post("/api/v1/auth/login", content=chunks(),
-                              headers={"Content-Type": "application/json"})
+    streamed = await api.post(
+        "/api/v1/auth/login", content=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert streamed.status_code == 413
 
     user = await signup(api)
-    upload = await api.post("/api/v1/videos", headers=user["headers"],
-                            files={"file": ("big.mp4", b"\0\0\0\x18ftypmp42" + b"x" * 9000)})
+    upload = await api.post(
+        "/api/v1/videos",
+        headers=user["headers"],
+        files={"file": ("big.mp4", b"\0\0\0\x18ftypmp42" + b"x" * 9000)},
+    )
     assert upload.status_code == 413
     assert await api.app.state.platform.blobs.list("videos") == []
 
 
-async def test_rate_limits_per_client_and_for_auth(make_client: AppFactory,
-                                                   tmp_path: Path) -> None:
-    api = await make_client(settings_for("embedded", tmp_path, rate_limit_client_per_minute=5,
-                                         rate_limit_auth_per_minute=2))
+async def test_rate_limits_per_client_and_for_auth(make_client: AppFactory, tmp_path: Path) -> None:
+    api = await make_client(
+        settings_for(
+            "embedded", tmp_path, rate_limit_client_per_minute=5, rate_limit_auth_per_minute=2
+        )
+    )
     statuses = [(await api.get("/api/v1/users/nobody")).status_code for _ in range(6)]
     assert statuses == [404] * 5 + [429]
     limited = await api.get("/api/v1/users/nobody")
@@ -73,20 +81,19 @@ async def test_rate_limits_per_client_and_for_auth(make_client: AppFactory,
     assert 1 <= int(limited.headers["retry-after"]) <= 61
 
 
-async def test_auth_routes_have_a_tighter_budget(make_client: AppFactory,
-                                                 tmp_path: Path) -> None:
+async def test_auth_routes_have_a_tighter_budget(make_client: AppFactory, tmp_path: Path) -> None:
     api = await make_client(settings_for("embedded", tmp_path, rate_limit_auth_per_minute=3))
     body = {"username": "nobody", "password": "wrong password"}
-    statuses = [(await api.post("/api/v1/auth/login", json=body)).status_code
-                for _ in range(4)]
+    statuses = [(await api.post("/api/v1/auth/login", json=body)).status_code for _ in range(4)]
     assert statuses == [401, 401, 401, 429]
 
 
 async def test_rate_limit_per_user(make_client: AppFactory, tmp_path: Path) -> None:
     api = await make_client(settings_for("embedded", tmp_path, rate_limit_user_per_minute=3))
     user = await signup(api)
-    statuses = [(await api.get("/api/v1/me", headers=user["headers"])).status_code
-                for _ in range(4)]
+    statuses = [
+        (await api.get("/api/v1/me", headers=user["headers"])).status_code for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     assert (await api.get("/healthz")).status_code == 200  # operations routes are not limited
 

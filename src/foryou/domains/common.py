@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
-from foryou.gateway.problems import Problem
 from foryou.ids import timestamp_ms_of
 
 # IDs are 64-bit: JSON numbers lose precision past 2**53 in JavaScript, so they travel as strings.
@@ -17,11 +16,37 @@ Id = Annotated[
     WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,19}$"}),
 ]
 
-# An ID in a request body: a decimal string (or a JSON integer, accepted for convenience).
+ID_PATTERN = "^([1-9][0-9]{0,17}|[1-8][0-9]{18})$"
+CURSOR_PATTERN = "^[0-9]{1,19}$"
+
+
+def _text_only(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("send this as a JSON string")
+    return value
+
+
+def _number_only(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("send this as a JSON number")
+    return value
+
+
+# A JSON integer (4.0 included, as JSON Schema counts it), never a string or a boolean.
+NumberOnly = BeforeValidator(_number_only)
+
+# Refuses JSON numbers where the API documents a string (IDs, timestamps) instead of
+# quietly reading them in pydantic's lax mode.
+TextOnly = BeforeValidator(_text_only)
+
+
+# An ID in a request body: a string of digits, as IDs are everywhere in this API.
 IdIn = Annotated[
     int,
+    TextOnly,
     Field(ge=1, le=2**63 - 1),
-    WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,19}$"}),
+    # Up to 8,999,999,999,999,999,999: below 2**63 (IDs reach it in about 68 years).
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN}),
 ]
 
 T = TypeVar("T")
@@ -37,13 +62,10 @@ def created_at(id_: int) -> datetime:
 
 
 def parse_cursor(cursor: str | None) -> int | None:
-    """Cursors are the last ID of the previous page; anything else is a client error."""
-    if cursor is None or cursor == "":
+    """Cursors are the last ID of the previous page (digits, checked by the route)."""
+    if not cursor:
         return None
-    if not cursor.isdigit() or int(cursor) >= 2**63:
-        raise Problem(422, "cursor is not one this API returned; pass next_cursor as given",
-                      kind="invalid-cursor")
-    return int(cursor)
+    return min(int(cursor), 2**63 - 1)  # "before the largest ID" is as good as "before any"
 
 
 def next_cursor(ids: list[int], limit: int) -> str | None:

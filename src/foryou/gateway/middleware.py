@@ -27,8 +27,11 @@ _SECURITY_HEADERS = [
 
 class BodyTooLarge(Problem):
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is larger than the limit of {limit} bytes",
-                         kind="body-too-large")
+        super().__init__(
+            413,
+            f"the request body is larger than the limit of {limit} bytes",
+            kind="body-too-large",
+        )
 
 
 def route_template(scope: Scope) -> str:
@@ -46,14 +49,22 @@ def route_template(scope: Scope) -> str:
 
 
 class GatewayMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int,
-                 upload_paths: tuple[str, ...], hsts: bool = False) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int,
+        max_upload: int,
+        upload_paths: tuple[str, ...],
+        hsts: bool = False,
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.max_upload = max_upload
         self.upload_paths = upload_paths
         self.headers = _SECURITY_HEADERS + (
-            [(b"strict-transport-security", b"max-age=31536000")] if hsts else [])
+            [(b"strict-transport-security", b"max-age=31536000")] if hsts else []
+        )
 
     def _limit_for(self, scope: Scope) -> int:
         path: str = scope["path"]
@@ -98,8 +109,11 @@ class GatewayMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *self.headers,
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    *self.headers,
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:
@@ -114,5 +128,13 @@ class GatewayMiddleware:
         method = scope["method"]
         metrics.REQUESTS.labels(method, template, str(status)).inc()
         metrics.LATENCY.labels(method, template).observe(elapsed)
-        log.info("request", extra={"method": method, "route": template, "path": scope["path"],
-                                   "status": status, "ms": round(elapsed * 1000, 2)})
+        log.info(
+            "request",
+            extra={
+                "method": method,
+                "route": template,
+                "path": scope["path"],
+                "status": status,
+                "ms": round(elapsed * 1000, 2),
+            },
+        )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -15,6 +17,25 @@ from foryou.observability.logging import get_logger
 
 PROBLEM_TYPE = "https://foryou.dev/problems/"
 log = get_logger(__name__)
+
+
+class ProblemDetails(BaseModel):
+    """The body of every error answer (``application/problem+json``)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_responses(described: dict[int, str] | None = None) -> dict[int | str, Any]:
+    """OpenAPI ``responses`` for problem+json answers: the codes given, or any 4XX."""
+    content = {"application/problem+json": {"schema": ProblemDetails.model_json_schema()}}
+    codes: dict[int | str, str] = dict(
+        described or {"4XX": "a problem the client can act on (RFC 9457)"}
+    )
+    return {code: {"description": text, "content": content} for code, text in codes.items()}
 
 
 class Problem(Exception):
@@ -54,16 +75,41 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
-    return Response(orjson.dumps(body), status_code=status, headers=headers,
-                    media_type="application/problem+json")
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        headers=headers,
+        media_type="application/problem+json",
+    )
+
+
+def _allowed_methods(app: FastAPI, path: str) -> str:
+    """Every method the path supports. Starlette's own 405 names only the first route that
+    matched the path, though one path often has several routes (GET and PATCH /me)."""
+    table = getattr(app.state, "allowed_methods", None)
+    if table is None:
+        table = [
+            (
+                re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"),
+                ", ".join(sorted(m.upper() for m in ops)),
+            )
+            for template, ops in app.openapi()["paths"].items()
+        ]
+        app.state.allowed_methods = table
+    return next((methods for pattern, methods in table if pattern.match(path)), "")
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ())]
-        errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid"),
-                       "type": err.get("type", "value_error")})
+        errors.append(
+            {
+                "field": ".".join(loc),
+                "message": err.get("msg", "invalid"),
+                "type": err.get("type", "value_error"),
+            }
+        )
     return errors
 
 
@@ -75,8 +121,9 @@ def _summary(errors: list[dict[str, Any]]) -> str:
 
 def install_problem_handlers(app: FastAPI) -> None:
     def render(exc: Problem) -> Response:
-        return problem_response(exc.status, exc.detail, kind=exc.kind, errors=exc.errors,
-                                headers=exc.headers)
+        return problem_response(
+            exc.status, exc.detail, kind=exc.kind, errors=exc.errors, headers=exc.headers
+        )
 
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> Response:
@@ -88,16 +135,23 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(422, _summary(errors), kind="invalid-request", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if isinstance(exc.__cause__, Problem):  # FastAPI wraps errors raised reading a body
             return render(exc.__cause__)
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 404 and detail == "Not Found":
             detail = "no such route; see /docs for the API"
-        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(app, request.url.path)
+            detail = f"{request.method} is not supported here; use {headers['Allow']}"
+        return problem_response(exc.status_code, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(500, "the server failed to handle this request; it has been "
-                                     "logged with its request id", kind="internal-error")
+        return problem_response(
+            500,
+            "the server failed to handle this request; it has been logged with its request id",
+            kind="internal-error",
+        )

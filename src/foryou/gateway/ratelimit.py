@@ -19,6 +19,9 @@ async def enforce(kv: KV, *, scope: str, ident: str, limit: int) -> None:
     if count > limit:
         metrics.RATE_LIMITED.labels(scope).inc()
         retry_after = max(1, math.ceil((window + 1) * WINDOW_S - time.time()))
-        raise Problem(429, f"too many requests ({limit} a minute for this {scope}); "
-                           f"retry in {retry_after} s", kind="rate-limited",
-                      headers={"Retry-After": str(retry_after)})
+        raise Problem(
+            429,
+            f"too many requests ({limit} a minute for this {scope}); retry in {retry_after} s",
+            kind="rate-limited",
+            headers={"Retry-After": str(retry_after)},
+        )

@@ -31,15 +31,21 @@ def unauthorized(detail: str) -> Problem:
 
 def encode_access(principal: Principal, *, secret: str, ttl_s: int) -> str:
     now = int(time.time())
-    claims = {"sub": str(principal.user_id), "role": principal.role, "iat": now,
-              "exp": now + ttl_s, "typ": "access"}
+    claims = {
+        "sub": str(principal.user_id),
+        "role": principal.role,
+        "iat": now,
+        "exp": now + ttl_s,
+        "typ": "access",
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def decode_access(token: str, *, secret: str) -> Principal:
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
-                            options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+        )
     except jwt.ExpiredSignatureError:
         raise unauthorized("the access token has expired; refresh it") from None
     except jwt.PyJWTError:

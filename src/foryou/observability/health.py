@@ -24,8 +24,11 @@ async def backend_status(platform: Platform) -> dict[str, Any]:
             return False
 
     shards, blobs, kv, events = await asyncio.gather(
-        platform.sql.ping(), check(platform.blobs.ping()), check(platform.kv.ping()),
-        check(platform.events.ping()))
+        platform.sql.ping(),
+        check(platform.blobs.ping()),
+        check(platform.kv.ping()),
+        check(platform.events.ping()),
+    )
     return {"sql": shards, "blobs": blobs, "kv": kv, "events": events}
 
 
@@ -34,7 +37,12 @@ async def healthz() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/readyz", responses={503: {"description": "a backend does not answer"}})
+@router.get(
+    "/readyz",
+    responses={
+        503: {"description": "a backend does not answer", "content": {"application/json": {}}}
+    },
+)
 async def readyz(platform: PlatformDep, response: Response) -> dict[str, Any]:
     status = await backend_status(platform)
     ready = all(status["sql"]) and status["blobs"] and status["kv"] and status["events"]

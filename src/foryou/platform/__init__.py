@@ -23,9 +23,13 @@ class Platform:
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:
-        return cls(settings=settings, sql=open_sql(settings.sql_shards),
-                   blobs=open_blobs(settings.blobs), kv=open_kv(settings.kv),
-                   events=open_events(settings.events))
+        return cls(
+            settings=settings,
+            sql=open_sql(settings.sql_shards),
+            blobs=open_blobs(settings.blobs),
+            kv=open_kv(settings.kv),
+            events=open_events(settings.events),
+        )
 
     async def close(self) -> None:
         await self.events.close()

@@ -31,28 +31,39 @@ def deltas(event: Event) -> list[Delta]:
     if event.topic == topics.WATCH:
         return [(Video, int(v["video_id"]), "view_count", 1)] if kind == "watch" else []
     if kind in ("like.added", "like.removed"):
-        return [(Video, v["video_id"], "like_count", sign),
-                (User, v["author_id"], "like_count", sign)]
+        return [
+            (Video, v["video_id"], "like_count", sign),
+            (User, v["author_id"], "like_count", sign),
+        ]
     if kind in ("comment.added", "comment.removed"):
         return [(Video, v["video_id"], "comment_count", sign)]
     if kind == "share.added":
         return [(Video, v["video_id"], "share_count", 1)]
     if kind in ("follow.added", "follow.removed"):
-        return [(User, v["follower_id"], "following_count", sign),
-                (User, v["followee_id"], "follower_count", sign)]
+        return [
+            (User, v["follower_id"], "following_count", sign),
+            (User, v["followee_id"], "follower_count", sign),
+        ]
     if kind == "video.created":
         return [(User, v["author_id"], "video_count", 1)]
     if kind == "video.deleted":
-        return [(User, v["author_id"], "video_count", -1),
-                (User, v["author_id"], "like_count", -int(v.get("like_count", 0)))]
+        return [
+            (User, v["author_id"], "video_count", -1),
+            (User, v["author_id"], "like_count", -int(v.get("like_count", 0))),
+        ]
     return []
 
 
-async def _apply_shard(platform: Platform, shard: int,
-                       items: list[tuple[Event, list[Delta]]]) -> None:
+async def _apply_shard(
+    platform: Platform, shard: int, items: list[tuple[Event, list[Delta]]]
+) -> None:
     async with platform.sql.begin(shard) as session:
-        marks = {(m.topic, m.partition): m for m in await session.scalars(
-            select(AppliedOffset).where(AppliedOffset.consumer == NAME))}
+        marks = {
+            (m.topic, m.partition): m
+            for m in await session.scalars(
+                select(AppliedOffset).where(AppliedOffset.consumer == NAME)
+            )
+        }
         totals: dict[tuple[Any, int, str], int] = defaultdict(int)
         for event, event_deltas in items:
             mark = marks.get((event.topic, event.partition))
@@ -61,16 +72,18 @@ async def _apply_shard(platform: Platform, shard: int,
             for table, row_id, column, amount in event_deltas:
                 totals[(table, row_id, column)] += amount
             if mark is None:
-                mark = AppliedOffset(consumer=NAME, topic=event.topic,
-                                     partition=event.partition, offset=event.offset)
+                mark = AppliedOffset(
+                    consumer=NAME, topic=event.topic, partition=event.partition, offset=event.offset
+                )
                 session.add(mark)
                 marks[(event.topic, event.partition)] = mark
             mark.offset = max(mark.offset, event.offset)
         for (table, row_id, column), amount in totals.items():
             if amount:
                 column_attr = getattr(table, column)
-                await session.execute(update(table).where(table.id == row_id)
-                                      .values({column: column_attr + amount}))
+                await session.execute(
+                    update(table).where(table.id == row_id).values({column: column_attr + amount})
+                )
 
 
 async def apply(platform: Platform, events: list[Event]) -> None:

@@ -22,8 +22,14 @@ class Processor:
     handle: Handler
 
 
-async def run(log_: EventLog, processor: Processor, stop: asyncio.Event, *,
-              batch: int = 1000, idle_timeout_s: float = 0.2) -> None:
+async def run(
+    log_: EventLog,
+    processor: Processor,
+    stop: asyncio.Event,
+    *,
+    batch: int = 1000,
+    idle_timeout_s: float = 0.2,
+) -> None:
     """Consume until ``stop`` is set. A failed batch is not committed: the consumer is
     reopened, which redelivers it, so the processor must be idempotent."""
     backoff = 0.1
@@ -39,21 +45,24 @@ async def run(log_: EventLog, processor: Processor, stop: asyncio.Event, *,
                 now_ms = time.time() * 1000
                 metrics.EVENTS_CONSUMED.labels(processor.name).inc(len(events))
                 metrics.CONSUMER_LAG.labels(processor.name).observe(
-                    max(0.0, now_ms - events[-1].ts_ms) / 1000)
+                    max(0.0, now_ms - events[-1].ts_ms) / 1000
+                )
                 backoff = 0.1
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("stream processor failed; retrying its batch",
-                          extra={"processor": processor.name})
+            log.exception(
+                "stream processor failed; retrying its batch", extra={"processor": processor.name}
+            )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
         finally:
             await consumer.close()
 
 
-async def stop_all(tasks: list[asyncio.Task[None]], stop: asyncio.Event,
-                   grace_s: float = 5.0) -> None:
+async def stop_all(
+    tasks: list[asyncio.Task[None]], stop: asyncio.Event, grace_s: float = 5.0
+) -> None:
     """Let each processor finish the batch in hand (a cancelled one would leave its SQL
     transaction to the garbage collector), then cancel what is still running."""
     stop.set()

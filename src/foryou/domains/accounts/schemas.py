@@ -11,8 +11,7 @@ from foryou.domains.common import Id
 
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.]{3,24}$")]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                               max_length=64)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Region = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
 Role = Literal["user", "moderator", "admin"]
 

@@ -60,31 +60,59 @@ async def get_many(platform: Platform, user_ids: Iterable[int]) -> dict[int, Use
 
 
 def to_public(user: User, *, is_following: bool | None = None) -> UserPublic:
-    return UserPublic(id=user.id, username=user.username, display_name=user.display_name,
-                      bio=user.bio, region=user.region, follower_count=user.follower_count,
-                      following_count=user.following_count, like_count=user.like_count,
-                      video_count=user.video_count, created_at=created_at(user.id),
-                      is_following=is_following)
+    return UserPublic(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        bio=user.bio,
+        region=user.region,
+        follower_count=user.follower_count,
+        following_count=user.following_count,
+        like_count=user.like_count,
+        video_count=user.video_count,
+        created_at=created_at(user.id),
+        is_following=is_following,
+    )
 
 
 def to_me(user: User) -> Me:
     return Me(**to_public(user).model_dump(exclude={"is_following"}), role=user.role)
 
 
-async def signup(platform: Platform, *, username: str, password: str,
-                 display_name: str | None, region: str | None) -> TokenPair:
+async def signup(
+    platform: Platform,
+    *,
+    username: str,
+    password: str,
+    display_name: str | None,
+    region: str | None,
+) -> TokenPair:
     password_hash = await asyncio.to_thread(_hasher.hash, password)
-    user = User(id=new_id(logical_shard_of_name(username)), username=username,
-                password_hash=password_hash, display_name=display_name or username,
-                bio="", region=region or "", role="user")
+    user = User(
+        id=new_id(logical_shard_of_name(username)),
+        username=username,
+        password_hash=password_hash,
+        display_name=display_name or username,
+        bio="",
+        region=region or "",
+        role="user",
+    )
     try:
         async with platform.sql.begin(user_shard(platform, username)) as session:
             session.add(user)
     except IntegrityError:
-        raise Problem(409, f"the username {username!r} is taken; choose another",
-                      kind="username-taken") from None
-    await topics.publish(platform.events, topics.USERS, user.id, "user.created",
-                         user_id=user.id, username=username, region=user.region)
+        raise Problem(
+            409, f"the username {username!r} is taken; choose another", kind="username-taken"
+        ) from None
+    await topics.publish(
+        platform.events,
+        topics.USERS,
+        user.id,
+        "user.created",
+        user_id=user.id,
+        username=username,
+        region=user.region,
+    )
     return await issue_tokens(platform, user)
 
 
@@ -100,21 +128,35 @@ async def login(platform: Platform, *, username: str, password: str) -> TokenPai
     return await issue_tokens(platform, user)
 
 
-async def issue_tokens(platform: Platform, user: User, *, family_id: int | None = None) -> TokenPair:
+async def issue_tokens(
+    platform: Platform, user: User, *, family_id: int | None = None
+) -> TokenPair:
     settings = platform.settings
     shard = logical_shard_of(user.id)
     token_id = new_id(shard)
     secret = tokens.new_refresh_secret()
     async with platform.sql.begin(platform.sql.shard_of(user.id)) as session:
-        session.add(RefreshToken(
-            id=token_id, user_id=user.id, family_id=family_id or token_id,
-            secret_hash=tokens.hash_secret(secret),
-            expires_ms=int((time.time() + settings.refresh_token_ttl_s) * 1000), spent=False))
-    access = tokens.encode_access(tokens.Principal(user.id, user.role),
-                                  secret=settings.secret_key, ttl_s=settings.access_token_ttl_s)
-    return TokenPair(user=to_me(user), access_token=access,
-                     refresh_token=tokens.format_refresh(token_id, secret),
-                     expires_in=settings.access_token_ttl_s)
+        session.add(
+            RefreshToken(
+                id=token_id,
+                user_id=user.id,
+                family_id=family_id or token_id,
+                secret_hash=tokens.hash_secret(secret),
+                expires_ms=int((time.time() + settings.refresh_token_ttl_s) * 1000),
+                spent=False,
+            )
+        )
+    access = tokens.encode_access(
+        tokens.Principal(user.id, user.role),
+        secret=settings.secret_key,
+        ttl_s=settings.access_token_ttl_s,
+    )
+    return TokenPair(
+        user=to_me(user),
+        access_token=access,
+        refresh_token=tokens.format_refresh(token_id, secret),
+        expires_in=settings.access_token_ttl_s,
+    )
 
 
 async def refresh(platform: Platform, *, refresh_token: str) -> TokenPair:
@@ -129,19 +171,24 @@ async def refresh(platform: Platform, *, refresh_token: str) -> TokenPair:
         if row.expires_ms < time.time() * 1000:
             raise tokens.unauthorized("the refresh token has expired; log in again")
         # The conditional update is the lock: of two racing refreshes, one wins.
-        spent = await session.execute(update(RefreshToken)
-                                      .where(RefreshToken.id == token_id,
-                                             RefreshToken.spent.is_(False))
-                                      .values(spent=True))
+        spent = await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == token_id, RefreshToken.spent.is_(False))
+            .values(spent=True)
+        )
         reused = spent.rowcount == 0  # type: ignore[attr-defined]
         if reused:
-            await session.execute(update(RefreshToken)
-                                  .where(RefreshToken.family_id == row.family_id)
-                                  .values(spent=True))
+            await session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.family_id == row.family_id)
+                .values(spent=True)
+            )
         user = await session.get(User, row.user_id)
     if reused:
-        raise tokens.unauthorized("this refresh token was already used; every session from "
-                                  "that login is now signed out, log in again")
+        raise tokens.unauthorized(
+            "this refresh token was already used; every session from "
+            "that login is now signed out, log in again"
+        )
     if user is None:
         raise tokens.unauthorized("the account no longer exists")
     return await issue_tokens(platform, user, family_id=row.family_id)
@@ -154,10 +201,10 @@ async def require_user(platform: Platform, user_id: int) -> User:
     return user
 
 
-async def update_me(platform: Platform, *, user_id: int, display_name: str | None,
-                    bio: str | None) -> User:
-    changes = {k: v for k, v in {"display_name": display_name, "bio": bio}.items()
-               if v is not None}
+async def update_me(
+    platform: Platform, *, user_id: int, display_name: str | None, bio: str | None
+) -> User:
+    changes = {k: v for k, v in {"display_name": display_name, "bio": bio}.items() if v is not None}
     async with platform.sql.begin(platform.sql.shard_of(user_id)) as session:
         user = await session.get(User, user_id)
         if user is None:
@@ -165,8 +212,9 @@ async def update_me(platform: Platform, *, user_id: int, display_name: str | Non
         for field, value in changes.items():
             setattr(user, field, value)
     if changes:
-        await topics.publish(platform.events, topics.USERS, user_id, "user.updated",
-                             user_id=user_id, **changes)
+        await topics.publish(
+            platform.events, topics.USERS, user_id, "user.updated", user_id=user_id, **changes
+        )
     return user
 
 
@@ -176,6 +224,7 @@ async def grant_role(platform: Platform, *, username: str, role: str) -> User:
         if user is None:
             raise Problem(404, f"no user named {username!r}", kind="user-not-found")
         user.role = role
-    await topics.publish(platform.events, topics.USERS, user.id, "user.role_changed",
-                         user_id=user.id, role=role)
+    await topics.publish(
+        platform.events, topics.USERS, user.id, "user.role_changed", user_id=user.id, role=role
+    )
     return user

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from foryou.domains.accounts.schemas import AuthorRef
-from foryou.domains.common import Id, IdIn
+from foryou.domains.common import Id, IdIn, NumberOnly, TextOnly
 
 MAX_EVENTS = 100
 DAY_MS = 24 * 3600 * 1000
@@ -42,12 +42,12 @@ class WatchEvent(_Strict):
     type: Literal["impression", "watch"]
     video_id: IdIn
     request_id: Annotated[str, StringConstraints(max_length=64)] | None = None
-    watched_ms: Annotated[int, Field(ge=0, le=DAY_MS)] | None = None
-    duration_ms: Annotated[int, Field(ge=0, le=DAY_MS)] | None = None
-    completed: bool | None = None
-    replays: Annotated[int, Field(ge=0, le=10_000)] | None = None
-    position: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    ts: AwareDatetime | None = None
+    watched_ms: Annotated[int, Field(ge=0, le=DAY_MS), NumberOnly] | None = None
+    duration_ms: Annotated[int, Field(ge=0, le=DAY_MS), NumberOnly] | None = None
+    completed: StrictBool | None = None
+    replays: Annotated[int, Field(ge=0, le=10_000), NumberOnly] | None = None
+    position: Annotated[int, Field(ge=0, le=100_000), NumberOnly] | None = None
+    ts: Annotated[AwareDatetime, TextOnly] | None = None
 
 
 class EventBatch(_Strict):

@@ -27,50 +27,84 @@ async def like(platform: Platform, *, video_id: int, principal: Principal) -> No
     video = await videos.require_visible(platform, video_id, principal)
     try:
         async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
-            session.add(Like(video_id=video_id, user_id=principal.user_id,
-                             created_ms=int(time.time() * 1000)))
+            session.add(
+                Like(
+                    video_id=video_id, user_id=principal.user_id, created_ms=int(time.time() * 1000)
+                )
+            )
     except IntegrityError:
         return  # already liked: PUT is idempotent
-    await topics.publish(platform.events, topics.INTERACTIONS, video_id, "like.added",
-                         video_id=video_id, user_id=principal.user_id,
-                         author_id=video.author_id)
+    await topics.publish(
+        platform.events,
+        topics.INTERACTIONS,
+        video_id,
+        "like.added",
+        video_id=video_id,
+        user_id=principal.user_id,
+        author_id=video.author_id,
+    )
 
 
 async def unlike(platform: Platform, *, video_id: int, principal: Principal) -> None:
     video = await videos.require_visible(platform, video_id, principal)
     async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
-        result = await session.execute(delete(Like).where(
-            Like.video_id == video_id, Like.user_id == principal.user_id))
+        result = await session.execute(
+            delete(Like).where(Like.video_id == video_id, Like.user_id == principal.user_id)
+        )
     if result.rowcount:  # type: ignore[attr-defined]
-        await topics.publish(platform.events, topics.INTERACTIONS, video_id, "like.removed",
-                             video_id=video_id, user_id=principal.user_id,
-                             author_id=video.author_id)
+        await topics.publish(
+            platform.events,
+            topics.INTERACTIONS,
+            video_id,
+            "like.removed",
+            video_id=video_id,
+            user_id=principal.user_id,
+            author_id=video.author_id,
+        )
 
 
 async def _comments_public(platform: Platform, rows: list[Comment]) -> list[CommentPublic]:
     authors = await accounts.get_many(platform, {c.author_id for c in rows})
     return [
-        CommentPublic(id=c.id, video_id=c.video_id, text=c.text, created_at=created_at(c.id),
-                      author=AuthorRef(id=a.id, username=a.username,
-                                       display_name=a.display_name))
-        for c in rows if (a := authors.get(c.author_id)) is not None
+        CommentPublic(
+            id=c.id,
+            video_id=c.video_id,
+            text=c.text,
+            created_at=created_at(c.id),
+            author=AuthorRef(id=a.id, username=a.username, display_name=a.display_name),
+        )
+        for c in rows
+        if (a := authors.get(c.author_id)) is not None
     ]
 
 
-async def add_comment(platform: Platform, *, video_id: int, principal: Principal,
-                      text: str) -> CommentPublic:
+async def add_comment(
+    platform: Platform, *, video_id: int, principal: Principal, text: str
+) -> CommentPublic:
     await videos.require_visible(platform, video_id, principal)
-    comment = Comment(id=new_id(logical_shard_of(video_id)), video_id=video_id,
-                      author_id=principal.user_id, text=text)
+    comment = Comment(
+        id=new_id(logical_shard_of(video_id)),
+        video_id=video_id,
+        author_id=principal.user_id,
+        text=text,
+    )
     async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
         session.add(comment)
-    await topics.publish(platform.events, topics.INTERACTIONS, video_id, "comment.added",
-                         video_id=video_id, comment_id=comment.id, user_id=principal.user_id)
+    await topics.publish(
+        platform.events,
+        topics.INTERACTIONS,
+        video_id,
+        "comment.added",
+        video_id=video_id,
+        comment_id=comment.id,
+        user_id=principal.user_id,
+    )
     return (await _comments_public(platform, [comment]))[0]
 
 
-async def list_comments(platform: Platform, *, video_id: int, viewer: Principal | None,
-                        limit: int, before: int | None) -> tuple[list[CommentPublic], list[int]]:
+async def list_comments(
+    platform: Platform, *, video_id: int, viewer: Principal | None, limit: int, before: int | None
+) -> tuple[list[CommentPublic], list[int]]:
     """Newest first; returns the page and the ids fetched (``limit + 1`` for the cursor)."""
     await videos.require_visible(platform, video_id, viewer)
     query = select(Comment).where(Comment.video_id == video_id)
@@ -87,23 +121,44 @@ async def delete_comment(platform: Platform, *, comment_id: int, principal: Prin
         if comment is None:
             raise Problem(404, f"no comment {comment_id}", kind="comment-not-found")
         if comment.author_id != principal.user_id and not principal.is_moderator:
-            raise Problem(403, "only the comment's author or a moderator can delete it",
-                          kind="not-owner")
+            raise Problem(
+                403, "only the comment's author or a moderator can delete it", kind="not-owner"
+            )
         await session.delete(comment)
-    await topics.publish(platform.events, topics.INTERACTIONS, comment.video_id,
-                         "comment.removed", video_id=comment.video_id, comment_id=comment_id,
-                         user_id=comment.author_id)
+    await topics.publish(
+        platform.events,
+        topics.INTERACTIONS,
+        comment.video_id,
+        "comment.removed",
+        video_id=comment.video_id,
+        comment_id=comment_id,
+        user_id=comment.author_id,
+    )
 
 
-async def share(platform: Platform, *, video_id: int, principal: Principal | None,
-                channel: str | None) -> str:
+async def share(
+    platform: Platform, *, video_id: int, principal: Principal | None, channel: str | None
+) -> str:
     await videos.require_visible(platform, video_id, principal)
     user_id = principal.user_id if principal else None
     async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
-        session.add(Share(id=new_id(logical_shard_of(video_id)), video_id=video_id,
-                          user_id=user_id, channel=channel or "link"))
-    await topics.publish(platform.events, topics.INTERACTIONS, video_id, "share.added",
-                         video_id=video_id, user_id=user_id, channel=channel or "link")
+        session.add(
+            Share(
+                id=new_id(logical_shard_of(video_id)),
+                video_id=video_id,
+                user_id=user_id,
+                channel=channel or "link",
+            )
+        )
+    await topics.publish(
+        platform.events,
+        topics.INTERACTIONS,
+        video_id,
+        "share.added",
+        video_id=video_id,
+        user_id=user_id,
+        channel=channel or "link",
+    )
     return f"{platform.settings.public_url.rstrip('/')}/v/{video_id}"
 
 
@@ -114,9 +169,15 @@ async def not_interested(platform: Platform, *, video_id: int, principal: Princi
             session.add(NotInterested(user_id=principal.user_id, video_id=video_id))
     except IntegrityError:
         return
-    await topics.publish(platform.events, topics.INTERACTIONS, principal.user_id,
-                         "not_interested", video_id=video_id, user_id=principal.user_id,
-                         author_id=video.author_id)
+    await topics.publish(
+        platform.events,
+        topics.INTERACTIONS,
+        principal.user_id,
+        "not_interested",
+        video_id=video_id,
+        user_id=principal.user_id,
+        author_id=video.author_id,
+    )
 
 
 def viewer_key(principal: Principal | None, device_id: str | None) -> str | None:
@@ -125,8 +186,13 @@ def viewer_key(principal: Principal | None, device_id: str | None) -> str | None
     return f"d:{device_id}" if device_id else None
 
 
-async def ingest_watch(platform: Platform, *, events: list[WatchEvent],
-                       principal: Principal | None, device_id: str | None) -> int:
+async def ingest_watch(
+    platform: Platform,
+    *,
+    events: list[WatchEvent],
+    principal: Principal | None,
+    device_id: str | None,
+) -> int:
     """Append a client's batch to the ``watch`` topic, keyed by viewer so a session stays
     in order. No SQL on this path: counters and features consume the log."""
     viewer = viewer_key(principal, device_id)
@@ -134,10 +200,14 @@ async def ingest_watch(platform: Platform, *, events: list[WatchEvent],
     records = []
     for event in events:
         value = event.model_dump(exclude_none=True, exclude={"ts"})
-        value.update(type=event.type, video_id=event.video_id, viewer=viewer,
-                     user_id=principal.user_id if principal else None,
-                     ts_ms=int(event.ts.timestamp() * 1000) if event.ts else now_ms,
-                     received_ms=now_ms)
+        value.update(
+            type=event.type,
+            video_id=event.video_id,
+            viewer=viewer,
+            user_id=principal.user_id if principal else None,
+            ts_ms=int(event.ts.timestamp() * 1000) if event.ts else now_ms,
+            received_ms=now_ms,
+        )
         records.append((viewer or str(event.video_id), value))
     await topics.append(platform.events, topics.WATCH, records)
     return len(records)

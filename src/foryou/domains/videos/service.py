@@ -22,8 +22,11 @@ from foryou.stream import topics
 
 
 def not_found(video_id: int) -> Problem:
-    return Problem(404, f"no video {video_id} (it may be private, unpublished or deleted)",
-                   kind="video-not-found")
+    return Problem(
+        404,
+        f"no video {video_id} (it may be private, unpublished or deleted)",
+        kind="video-not-found",
+    )
 
 
 def can_view(video: Video, viewer: Principal | None) -> bool:
@@ -45,29 +48,43 @@ async def require_visible(platform: Platform, video_id: int, viewer: Principal |
 
 
 def _video_event(video: Video) -> dict[str, object]:
-    return {"video_id": video.id, "author_id": video.author_id, "status": video.status,
-            "visibility": video.visibility, "hashtags": video.hashtags,
-            "caption": video.caption}
+    return {
+        "video_id": video.id,
+        "author_id": video.author_id,
+        "status": video.status,
+        "visibility": video.visibility,
+        "hashtags": video.hashtags,
+        "caption": video.caption,
+    }
 
 
-async def create(platform: Platform, *, author_id: int, source: Path, size: int,
-                 caption: str, visibility: str) -> Video:
+async def create(
+    platform: Platform, *, author_id: int, source: Path, size: int, caption: str, visibility: str
+) -> Video:
     """Store the upload and its row; on any failure neither is left behind."""
     video_id = new_id(logical_shard_of(author_id))
     source_key = keys.source(video_id)
     await platform.blobs.put_file(source_key, source)
-    video = Video(id=video_id, author_id=author_id, caption=caption,
-                  hashtags=hashtags.extract(caption), visibility=visibility,
-                  status="processing", status_detail="waiting for processing",
-                  source_key=source_key, source_size=size)
+    video = Video(
+        id=video_id,
+        author_id=author_id,
+        caption=caption,
+        hashtags=hashtags.extract(caption),
+        visibility=visibility,
+        status="processing",
+        status_detail="waiting for processing",
+        source_key=source_key,
+        source_size=size,
+    )
     try:
         async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
             session.add(video)
     except BaseException:
         await platform.blobs.delete_prefix(keys.prefix(video_id))
         raise
-    await topics.publish(platform.events, topics.VIDEOS, video_id, "video.created",
-                         **_video_event(video))
+    await topics.publish(
+        platform.events, topics.VIDEOS, video_id, "video.created", **_video_event(video)
+    )
     return video
 
 
@@ -77,12 +94,19 @@ async def set_status(platform: Platform, video_id: int, status: str, detail: str
         if video is None:  # deleted while processing
             return
         video.status, video.status_detail = status, detail
-    await topics.publish(platform.events, topics.VIDEOS, video_id, f"video.{status}",
-                         **_video_event(video))
+    await topics.publish(
+        platform.events, topics.VIDEOS, video_id, f"video.{status}", **_video_event(video)
+    )
 
 
-async def update(platform: Platform, *, video_id: int, principal: Principal,
-                 caption: str | None, visibility: str | None) -> Video:
+async def update(
+    platform: Platform,
+    *,
+    video_id: int,
+    principal: Principal,
+    caption: str | None,
+    visibility: str | None,
+) -> Video:
     async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
         video = await session.get(Video, video_id)
         if video is None or not can_view(video, principal):
@@ -93,8 +117,9 @@ async def update(platform: Platform, *, video_id: int, principal: Principal,
             video.caption, video.hashtags = caption, hashtags.extract(caption)
         if visibility is not None:
             video.visibility = visibility
-    await topics.publish(platform.events, topics.VIDEOS, video_id, "video.updated",
-                         **_video_event(video))
+    await topics.publish(
+        platform.events, topics.VIDEOS, video_id, "video.updated", **_video_event(video)
+    )
     return video
 
 
@@ -105,22 +130,30 @@ async def remove(platform: Platform, *, video_id: int, principal: Principal) -> 
         if video is None or not can_view(video, principal):
             raise not_found(video_id)
         if video.author_id != principal.user_id and not principal.is_moderator:
-            raise Problem(403, "only the video's author or a moderator can delete it",
-                          kind="not-owner")
+            raise Problem(
+                403, "only the video's author or a moderator can delete it", kind="not-owner"
+            )
         for table in (Like, Comment, Share):
             await session.execute(delete(table).where(table.video_id == video_id))
         await session.delete(video)
     await platform.blobs.delete_prefix(keys.prefix(video_id))
-    await topics.publish(platform.events, topics.VIDEOS, video_id, "video.deleted",
-                         video_id=video_id, author_id=video.author_id,
-                         like_count=video.like_count)
+    await topics.publish(
+        platform.events,
+        topics.VIDEOS,
+        video_id,
+        "video.deleted",
+        video_id=video_id,
+        author_id=video.author_id,
+        like_count=video.like_count,
+    )
 
 
 async def _liked(platform: Platform, user_id: int, video_ids: list[int]) -> set[int]:
     async def fetch(shard: int, ids: list[int]) -> list[int]:
         async with platform.sql.session(shard) as session:
-            rows = await session.scalars(select(Like.video_id).where(
-                Like.user_id == user_id, Like.video_id.in_(ids)))
+            rows = await session.scalars(
+                select(Like.video_id).where(Like.user_id == user_id, Like.video_id.in_(ids))
+            )
             return list(rows)
 
     groups = platform.sql.group_by_shard(video_ids)
@@ -128,8 +161,9 @@ async def _liked(platform: Platform, user_id: int, video_ids: list[int]) -> set[
     return {vid for ids in found for vid in ids}
 
 
-async def to_public(platform: Platform, videos: list[Video],
-                    viewer: Principal | None) -> list[VideoPublic]:
+async def to_public(
+    platform: Platform, videos: list[Video], viewer: Principal | None
+) -> list[VideoPublic]:
     """Public views of videos, hydrating authors and ``liked_by_me`` in batches."""
     authors = await accounts.get_many(platform, {v.author_id for v in videos})
     liked = await _liked(platform, viewer.user_id, [v.id for v in videos]) if viewer else set()
@@ -138,18 +172,31 @@ async def to_public(platform: Platform, videos: list[Video],
         author = authors.get(video.author_id)
         if author is None:
             continue  # the author's account is gone
-        out.append(VideoPublic(
-            id=video.id,
-            author=AuthorRef(id=author.id, username=author.username,
-                             display_name=author.display_name),
-            caption=video.caption, hashtags=video.hashtags, duration_ms=video.duration_ms,
-            width=video.width, height=video.height, status=video.status,  # type: ignore[arg-type]
-            status_detail=video.status_detail, visibility=video.visibility,  # type: ignore[arg-type]
-            created_at=created_at(video.id),
-            counts=Counts(views=video.view_count, likes=video.like_count,
-                          comments=video.comment_count, shares=video.share_count),
-            playback=Playback.model_validate(video.playback) if video.playback else None,
-            liked_by_me=(video.id in liked) if viewer else None))
+        out.append(
+            VideoPublic(
+                id=video.id,
+                author=AuthorRef(
+                    id=author.id, username=author.username, display_name=author.display_name
+                ),
+                caption=video.caption,
+                hashtags=video.hashtags,
+                duration_ms=video.duration_ms,
+                width=video.width,
+                height=video.height,
+                status=video.status,  # type: ignore[arg-type]
+                status_detail=video.status_detail,
+                visibility=video.visibility,  # type: ignore[arg-type]
+                created_at=created_at(video.id),
+                counts=Counts(
+                    views=video.view_count,
+                    likes=video.like_count,
+                    comments=video.comment_count,
+                    shares=video.share_count,
+                ),
+                playback=Playback.model_validate(video.playback) if video.playback else None,
+                liked_by_me=(video.id in liked) if viewer else None,
+            )
+        )
     return out
 
 
@@ -166,8 +213,14 @@ async def get_many(platform: Platform, video_ids: list[int]) -> list[Video]:
     return [by_id[i] for i in video_ids if i in by_id]
 
 
-async def list_by_authors(platform: Platform, author_ids: list[int], *, limit: int,
-                          before: int | None, include_unpublished: bool = False) -> list[Video]:
+async def list_by_authors(
+    platform: Platform,
+    author_ids: list[int],
+    *,
+    limit: int,
+    before: int | None,
+    include_unpublished: bool = False,
+) -> list[Video]:
     """Newest first across the authors' shards; ``limit + 1`` rows to detect a next page."""
 
     async def fetch(shard: int, ids: list[int]) -> list[Video]:

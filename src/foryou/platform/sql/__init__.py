@@ -45,8 +45,9 @@ def async_url(url: str) -> str:
     if "+" in scheme:
         return url
     if scheme not in _DRIVERS:
-        raise ValueError(f"sql: unsupported scheme {scheme!r} in {url!r}; use sqlite, "
-                         "postgresql or mysql")
+        raise ValueError(
+            f"sql: unsupported scheme {scheme!r} in {url!r}; use sqlite, postgresql or mysql"
+        )
     return f"{_DRIVERS[scheme]}://{rest}"
 
 
@@ -68,8 +69,9 @@ def _create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(full, pool_size=8, max_overflow=8)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(full, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                               pool_recycle=1800)
+    return create_async_engine(
+        full, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800
+    )
 
 
 class ShardedSQL:
