@@ -1,14 +1,13 @@
 """Contract of the events port (foryou.platform.events), run against every backend.
 
-sqlite always runs; redis runs against ``FORYOU_TEST_REDIS`` (default
-``redis://127.0.0.1:6379/2``) when it answers; kafka runs when ``FORYOU_TEST_KAFKA`` names a
-broker. Every test uses its own topics and groups, so a shared server is safe.
+sqlite and redis always run (``make test`` starts Redis; a missing server fails the suite);
+kafka runs when ``FORYOU_TEST_KAFKA`` names a broker and is reported as skipped otherwise.
+Every test uses its own topics and groups, so a shared server is safe.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 import uuid
@@ -23,9 +22,10 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from foryou.platform.events import Consumer, Event, EventLog, open_events
+from tests import servers
 
-REDIS_URL = os.environ.get("FORYOU_TEST_REDIS", "redis://127.0.0.1:6379/2")
-KAFKA = os.environ.get("FORYOU_TEST_KAFKA")
+REDIS_URL = f"{servers.REDIS}/{servers.REDIS_DB_EVENTS_CONTRACT}"
+KAFKA = servers.KAFKA
 # Kafka needs seconds to form a group (the broker's initial rebalance delay is 3 s).
 DEADLINE_S = 30.0 if KAFKA else 10.0
 
@@ -43,13 +43,15 @@ class Harness:
         return f"contract-{self.uid}-{name}"
 
 
-async def _redis_or_skip() -> aioredis.Redis:
+async def _redis_client() -> aioredis.Redis:
     client = aioredis.from_url(REDIS_URL)
     try:
         await client.ping()
     except (RedisError, OSError) as exc:
         await client.aclose()
-        pytest.skip(f"no Redis at {REDIS_URL} ({exc}); set FORYOU_TEST_REDIS to run it")
+        pytest.fail(
+            f"no Redis at {REDIS_URL} ({exc}): run `make services` or set FORYOU_TEST_REDIS"
+        )
     return client
 
 
@@ -60,7 +62,7 @@ async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[H
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/data/events.db"  # absolute: sqlite:////tmp/...
     elif request.param == "redis":
-        cleanup = await _redis_or_skip()
+        cleanup = await _redis_client()
         url = REDIS_URL
     else:
         if not KAFKA:
