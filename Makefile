@@ -22,6 +22,8 @@ services:
 	bash deploy/local-services.sh
 
 test: install services
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: install

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -55,13 +56,15 @@ def serve(
     import uvicorn
 
     settings = _settings(config, data_dir)
-    if data_dir is not None:
-        os.environ["FORYOU_DATA_DIR"] = str(data_dir)
     console.print(f"foryou serving on http://{host}:{port} (data in {settings.data_dir})")
     if workers > 1:
         # Each worker builds its app from the environment; the embedded SQLite event log
         # serves one member per group, so stream processors run separately (foryou stream).
         os.environ["FORYOU_EMBEDDED_STREAM"] = "false"
+        if data_dir is not None:
+            os.environ["FORYOU_DATA_DIR"] = str(data_dir)
+        if config is not None:
+            os.environ[CONFIG_FILE_ENV] = str(config.resolve())
         uvicorn.run(
             "foryou.app:create_app",
             factory=True,
@@ -99,10 +102,8 @@ def stream(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
             await platform.close()
 
     console.print("stream processors running; Ctrl-C stops them")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()
@@ -151,8 +152,12 @@ def doctor(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
         table.add_row(f"sql shard {index}", redact(url), _yes(ok))
     for name in ("blobs", "kv", "events"):
         table.add_row(name, redact(getattr(settings, name)), _yes(status[name]))
-    if os.environ.get(CONFIG_FILE_ENV):
-        table.caption = f"settings from {os.environ[CONFIG_FILE_ENV]} and FORYOU_* variables"
+    source = config or os.environ.get(CONFIG_FILE_ENV)
+    table.caption = (
+        f"settings from {source} and FORYOU_* variables"
+        if source
+        else ("settings from FORYOU_* variables and embedded defaults")
+    )
     Console().print(table)
     if not (all(status["sql"]) and status["blobs"] and status["kv"] and status["events"]):
         raise typer.Exit(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -29,12 +30,12 @@ class ProblemDetails(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
-def problem_responses(described: dict[int, str] | None = None) -> dict[int | str, Any]:
+def problem_responses(described: Mapping[int, str] | None = None) -> dict[int | str, Any]:
     """OpenAPI ``responses`` for problem+json answers: the codes given, or any 4XX."""
     content = {"application/problem+json": {"schema": ProblemDetails.model_json_schema()}}
-    codes: dict[int | str, str] = dict(
-        described or {"4XX": "a problem the client can act on (RFC 9457)"}
-    )
+    codes: dict[int | str, str] = {"4XX": "a problem the client can act on (RFC 9457)"}
+    if described:
+        codes = dict(described.items())
     return {code: {"description": text, "content": content} for code, text in codes.items()}
 
 

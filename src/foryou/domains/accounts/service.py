@@ -76,7 +76,9 @@ def to_public(user: User, *, is_following: bool | None = None) -> UserPublic:
 
 
 def to_me(user: User) -> Me:
-    return Me(**to_public(user).model_dump(exclude={"is_following"}), role=user.role)
+    return Me.model_validate(
+        {**to_public(user).model_dump(exclude={"is_following"}), "role": user.role}
+    )
 
 
 async def signup(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from sqlalchemy import BigInteger, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -16,4 +18,4 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {int: BigInteger}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {int: BigInteger}
