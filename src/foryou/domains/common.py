@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from foryou.ids import timestamp_ms_of
 
@@ -50,6 +57,11 @@ IdIn = Annotated[
 ]
 
 T = TypeVar("T")
+
+# Blank means only spaces, tabs and line breaks: one definition for the documented pattern
+# and for the trimming, so the schema and the validation cannot disagree.
+NOT_BLANK = r"[^ \t\r\n]"
+Trimmed = AfterValidator(lambda value: value.strip(" \t\r\n"))
 
 
 class Page(BaseModel, Generic[T]):

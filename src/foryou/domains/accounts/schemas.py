@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from foryou.domains.common import Id
+from foryou.domains.common import NOT_BLANK, Id, Trimmed
 
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.]{3,24}$")]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+DisplayName = Annotated[str, StringConstraints(max_length=64, pattern=NOT_BLANK), Trimmed]
 Region = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
 Role = Literal["user", "moderator", "admin"]
 
@@ -38,7 +38,7 @@ class RefreshIn(_Strict):
 
 class MePatch(_Strict):
     display_name: DisplayName | None = None
-    bio: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    bio: Annotated[str, StringConstraints(max_length=300), Trimmed] | None = None
 
 
 class AuthorRef(BaseModel):

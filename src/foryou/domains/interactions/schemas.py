@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from foryou.domains.accounts.schemas import AuthorRef
-from foryou.domains.common import Id, IdIn, NumberOnly, TextOnly
+from foryou.domains.common import NOT_BLANK, Id, IdIn, NumberOnly, TextOnly, Trimmed
 
 MAX_EVENTS = 100
 DAY_MS = 24 * 3600 * 1000
@@ -19,7 +19,7 @@ class _Strict(BaseModel):
 
 
 class CommentIn(_Strict):
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    text: Annotated[str, StringConstraints(max_length=500, pattern=NOT_BLANK), Trimmed]
 
 
 class CommentPublic(BaseModel):

@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from foryou.domains.accounts.schemas import AuthorRef
-from foryou.domains.common import Id
+from foryou.domains.common import Id, Trimmed
 
 Visibility = Literal["public", "private"]
 Status = Literal["uploading", "processing", "ready", "rejected", "failed"]
-Caption = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2200)]
+Caption = Annotated[str, StringConstraints(max_length=2200), Trimmed]
 
 
 class VideoPatch(BaseModel):
