@@ -33,7 +33,8 @@ def shards_touched(sql: ShardedSQL) -> Iterator[set[int]]:
 
 
 async def test_video_page_profile_like_and_follow_touch_at_most_two_shards(
-        make_client: Any, tmp_path: Any, sample_video: bytes) -> None:
+    make_client: Any, tmp_path: Any, sample_video: bytes
+) -> None:
     # No stream processors here: their counter updates would be counted as the request's.
     api = await make_client(settings_for("embedded", tmp_path, embedded_stream=False))
     sql = api.app.state.platform.sql
@@ -41,10 +42,12 @@ async def test_video_page_profile_like_and_follow_touch_at_most_two_shards(
     author, fan = await signup(api), await signup(api)
     video = await ready_video(api, author, sample_video)
     name = author["user"]["username"]
-    for method, url in (("GET", f"/api/v1/videos/{video['id']}"),
-                        ("GET", f"/api/v1/users/{name}"),
-                        ("PUT", f"/api/v1/videos/{video['id']}/like"),
-                        ("PUT", f"/api/v1/users/{name}/follow")):
+    for method, url in (
+        ("GET", f"/api/v1/videos/{video['id']}"),
+        ("GET", f"/api/v1/users/{name}"),
+        ("PUT", f"/api/v1/videos/{video['id']}/like"),
+        ("PUT", f"/api/v1/users/{name}/follow"),
+    ):
         with shards_touched(sql) as touched:
             response = await api.request(method, url, headers=fan["headers"])
         assert response.status_code in (200, 204), (url, response.text)
@@ -52,11 +55,16 @@ async def test_video_page_profile_like_and_follow_touch_at_most_two_shards(
 
 
 async def test_cors_preflight_for_configured_origins(make_client: Any, tmp_path: Any) -> None:
-    api = await make_client(settings_for("embedded", tmp_path,
-                                         cors_origins=["https://app.example"]))
-    allowed = await api.options("/api/v1/feed", headers={
-        "Origin": "https://app.example", "Access-Control-Request-Method": "GET"})
+    api = await make_client(
+        settings_for("embedded", tmp_path, cors_origins=["https://app.example"])
+    )
+    allowed = await api.options(
+        "/api/v1/feed",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"},
+    )
     assert allowed.headers["access-control-allow-origin"] == "https://app.example"
-    other = await api.options("/api/v1/feed", headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+    other = await api.options(
+        "/api/v1/feed",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
     assert "access-control-allow-origin" not in other.headers
