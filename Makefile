@@ -24,7 +24,7 @@ services:
 test: install services
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -rs -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check src tests bench

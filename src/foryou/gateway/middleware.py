@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from foryou.gateway.problems import Problem, problem_response
+from foryou.gateway.problems import Problem
 from foryou.observability import metrics
 from foryou.observability.logging import get_logger, request_id_var
 
@@ -86,7 +86,7 @@ class GatewayMiddleware:
 
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            response = problem_response(413, BodyTooLarge(limit).detail, kind="body-too-large")
+            response = BodyTooLarge(limit).to_response()
             response.headers["x-request-id"] = request_id
             await response(scope, receive, send)
             self._record(scope, 413, started)

@@ -58,30 +58,21 @@ class Problem(Exception):
         self.errors = errors
         self.headers = headers or {}
 
-
-def problem_response(
-    status: int,
-    detail: str,
-    *,
-    kind: str | None = None,
-    errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    kind = kind or HTTPStatus(status).phrase.lower().replace(" ", "-")
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE + kind,
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = errors
-    return Response(
-        orjson.dumps(body),
-        status_code=status,
-        headers=headers,
-        media_type="application/problem+json",
-    )
+    def to_response(self) -> Response:
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE + self.kind,
+            "title": HTTPStatus(self.status).phrase,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        return Response(
+            orjson.dumps(body),
+            status_code=self.status,
+            headers=self.headers,
+            media_type="application/problem+json",
+        )
 
 
 def _allowed_methods(app: FastAPI, path: str) -> str:
@@ -121,24 +112,19 @@ def _summary(errors: list[dict[str, Any]]) -> str:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    def render(exc: Problem) -> Response:
-        return problem_response(
-            exc.status, exc.detail, kind=exc.kind, errors=exc.errors, headers=exc.headers
-        )
-
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> Response:
-        return render(exc)
+        return exc.to_response()
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> Response:
         errors = _field_errors(exc)
-        return problem_response(422, _summary(errors), kind="invalid-request", errors=errors)
+        return Problem(422, _summary(errors), kind="invalid-request", errors=errors).to_response()
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if isinstance(exc.__cause__, Problem):  # FastAPI wraps errors raised reading a body
-            return render(exc.__cause__)
+            return exc.__cause__.to_response()
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 404 and detail == "Not Found":
@@ -146,13 +132,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(app, request.url.path)
             detail = f"{request.method} is not supported here; use {headers['Allow']}"
-        return problem_response(exc.status_code, detail, headers=headers)
+        return Problem(exc.status_code, detail, headers=headers).to_response()
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(
+        return Problem(
             500,
             "the server failed to handle this request; it has been logged with its request id",
             kind="internal-error",
-        )
+        ).to_response()

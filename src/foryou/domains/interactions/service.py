@@ -15,6 +15,7 @@ from foryou.domains.common import created_at
 from foryou.domains.interactions.models import Comment, Like, NotInterested, Share
 from foryou.domains.interactions.schemas import CommentPublic, WatchEvent
 from foryou.domains.videos import service as videos
+from foryou.domains.videos.models import Video
 from foryou.gateway.problems import Problem
 from foryou.gateway.tokens import Principal
 from foryou.ids import logical_shard_of, new_id
@@ -34,15 +35,7 @@ async def like(platform: Platform, *, video_id: int, principal: Principal) -> No
             )
     except IntegrityError:
         return  # already liked: PUT is idempotent
-    await topics.publish(
-        platform.events,
-        topics.INTERACTIONS,
-        video_id,
-        "like.added",
-        video_id=video_id,
-        user_id=principal.user_id,
-        author_id=video.author_id,
-    )
+    await _publish_like(platform, "like.added", video, principal.user_id)
 
 
 async def unlike(platform: Platform, *, video_id: int, principal: Principal) -> None:
@@ -52,15 +45,19 @@ async def unlike(platform: Platform, *, video_id: int, principal: Principal) -> 
             delete(Like).where(Like.video_id == video_id, Like.user_id == principal.user_id)
         )
     if result.rowcount:  # type: ignore[attr-defined]
-        await topics.publish(
-            platform.events,
-            topics.INTERACTIONS,
-            video_id,
-            "like.removed",
-            video_id=video_id,
-            user_id=principal.user_id,
-            author_id=video.author_id,
-        )
+        await _publish_like(platform, "like.removed", video, principal.user_id)
+
+
+async def _publish_like(platform: Platform, type_: str, video: Video, user_id: int) -> None:
+    await topics.publish(
+        platform.events,
+        topics.INTERACTIONS,
+        video.id,
+        type_,
+        video_id=video.id,
+        user_id=user_id,
+        author_id=video.author_id,
+    )
 
 
 async def _comments_public(platform: Platform, rows: list[Comment]) -> list[CommentPublic]:
