@@ -86,11 +86,20 @@ class LoadResult:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LoadResult:
-        errors = sum(int(data.get(k, 0)) for k in
-                     ("err_connect", "err_read", "err_write", "err_status", "err_timeout"))
-        return cls(requests=int(data["requests"]), duration_s=data["duration_us"] / 1e6,
-                   errors=errors, p50_ms=data["p50_us"] / 1000, p95_ms=data["p95_us"] / 1000,
-                   p99_ms=data["p99_us"] / 1000, max_ms=data["max_us"] / 1000, raw=data)
+        errors = sum(
+            int(data.get(k, 0))
+            for k in ("err_connect", "err_read", "err_write", "err_status", "err_timeout")
+        )
+        return cls(
+            requests=int(data["requests"]),
+            duration_s=data["duration_us"] / 1e6,
+            errors=errors,
+            p50_ms=data["p50_us"] / 1000,
+            p95_ms=data["p95_us"] / 1000,
+            p99_ms=data["p99_us"] / 1000,
+            max_ms=data["max_us"] / 1000,
+            raw=data,
+        )
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:
@@ -112,11 +121,27 @@ def write_requests(path: Path, lines: list[tuple[str, str, str, str, str]]) -> P
     return path
 
 
-def run_wrk(base_url: str, requests_file: Path, *, connections: int, threads: int,
-            duration: float) -> LoadResult:
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration:g}s",
-           "--timeout", "10s", "--latency", "-s", str(LUA_SCRIPT), base_url, "--",
-           str(requests_file), str(threads)]
+def run_wrk(
+    base_url: str, requests_file: Path, *, connections: int, threads: int, duration: float
+) -> LoadResult:
+    cmd = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration:g}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(LUA_SCRIPT),
+        base_url,
+        "--",
+        str(requests_file),
+        str(threads),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     for line in proc.stdout.splitlines():
         if line.startswith("BENCHJSON "):
@@ -124,11 +149,19 @@ def run_wrk(base_url: str, requests_file: Path, *, connections: int, threads: in
     raise RuntimeError(f"wrk gave no result (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
 
 
-def run_python_loadgen(base_url: str, requests_file: Path, *, connections: int,
-                       duration: float) -> LoadResult:
+def run_python_loadgen(
+    base_url: str, requests_file: Path, *, connections: int, duration: float
+) -> LoadResult:
     """The fallback: this same file in ``--_loadgen`` mode, as a separate process."""
-    cmd = [sys.executable, __file__, "--_loadgen", base_url, str(requests_file),
-           str(connections), str(duration)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--_loadgen",
+        base_url,
+        str(requests_file),
+        str(connections),
+        str(duration),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     for line in proc.stdout.splitlines():
         if line.startswith("BENCHJSON "):
@@ -136,8 +169,9 @@ def run_python_loadgen(base_url: str, requests_file: Path, *, connections: int,
     raise RuntimeError(f"loadgen gave no result (rc {proc.returncode}):\n{proc.stderr}")
 
 
-async def _loadgen_main(base_url: str, requests_file: str, connections: int,
-                        duration: float) -> None:
+async def _loadgen_main(
+    base_url: str, requests_file: str, connections: int, duration: float
+) -> None:
     prepared = []
     for line in Path(requests_file).read_text().splitlines():
         if not line:
@@ -175,11 +209,24 @@ async def _loadgen_main(base_url: str, requests_file: str, connections: int,
         elapsed = time.perf_counter() - started
     latencies.sort()
     us = [x * 1e6 for x in latencies]
-    print("BENCHJSON " + json.dumps({
-        **counts, "duration_us": elapsed * 1e6, "bytes": 0, "err_connect": 0, "err_write": 0,
-        "err_timeout": 0, "p50_us": percentile(us, 50), "p95_us": percentile(us, 95),
-        "p99_us": percentile(us, 99), "max_us": us[-1] if us else 0,
-        "mean_us": sum(us) / len(us) if us else 0}))
+    print(
+        "BENCHJSON "
+        + json.dumps(
+            {
+                **counts,
+                "duration_us": elapsed * 1e6,
+                "bytes": 0,
+                "err_connect": 0,
+                "err_write": 0,
+                "err_timeout": 0,
+                "p50_us": percentile(us, 50),
+                "p95_us": percentile(us, 95),
+                "p99_us": percentile(us, 99),
+                "max_us": us[-1] if us else 0,
+                "mean_us": sum(us) / len(us) if us else 0,
+            }
+        )
+    )
 
 
 # --------------------------------------------------------------------------- cpu accounting
@@ -198,7 +245,7 @@ def group_cpu_seconds(pgids: set[int]) -> float:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
         if int(fields[2]) in pgids:  # pgrp
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / CLK_TCK
@@ -236,13 +283,15 @@ def free_port() -> int:
 
 def server_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "FORYOU_DATA_DIR": str(data_dir),
-        "FORYOU_RATE_LIMIT_CLIENT_PER_MINUTE": "100000000",
-        "FORYOU_RATE_LIMIT_USER_PER_MINUTE": "100000000",
-        "FORYOU_RATE_LIMIT_AUTH_PER_MINUTE": "100000",
-        "FORYOU_LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "FORYOU_DATA_DIR": str(data_dir),
+            "FORYOU_RATE_LIMIT_CLIENT_PER_MINUTE": "100000000",
+            "FORYOU_RATE_LIMIT_USER_PER_MINUTE": "100000000",
+            "FORYOU_RATE_LIMIT_AUTH_PER_MINUTE": "100000",
+            "FORYOU_LOG_LEVEL": "WARNING",
+        }
+    )
     return env
 
 
@@ -260,24 +309,46 @@ class Server:
 
     def _spawn(self, args: list[str]) -> subprocess.Popen[bytes]:
         log = self.log_path.open("ab")
-        proc = subprocess.Popen([str(FORYOU), *args], env=server_env(self.data_dir),
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(FORYOU), *args],
+            env=server_env(self.data_dir),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         return proc
 
     def start(self) -> None:
         if self.workers > 1:
             # N workers would each migrate the same SQLite shards at start; do it once first.
-            subprocess.run([str(FORYOU), "migrate", "--data-dir", str(self.data_dir)],
-                           env=server_env(self.data_dir), check=True, capture_output=True,
-                           timeout=120)
-        self._spawn(["serve", "--host", "127.0.0.1", "--port", str(self.port),
-                     "--data-dir", str(self.data_dir), "--workers", str(self.workers)])
+            subprocess.run(
+                [str(FORYOU), "migrate", "--data-dir", str(self.data_dir)],
+                env=server_env(self.data_dir),
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+        self._spawn(
+            [
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                "--workers",
+                str(self.workers),
+            ]
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.procs[0].poll() is not None:
-                raise RuntimeError(f"server exited early; see {self.log_path}:\n"
-                                   + self.log_path.read_text()[-3000:])
+                raise RuntimeError(
+                    f"server exited early; see {self.log_path}:\n"
+                    + self.log_path.read_text()[-3000:]
+                )
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     break
@@ -321,8 +392,10 @@ class LogReader:
         return self._count("SELECT count(*) FROM event_records WHERE topic = 'watch'")
 
     def likes_added(self) -> int:
-        return self._count("SELECT count(*) FROM event_records WHERE topic = 'interactions' "
-                           "AND json_extract(CAST(value AS TEXT), '$.type') = 'like.added'")
+        return self._count(
+            "SELECT count(*) FROM event_records WHERE topic = 'interactions' "
+            "AND json_extract(CAST(value AS TEXT), '$.type') = 'like.added'"
+        )
 
 
 # --------------------------------------------------------------------------- seeding
@@ -343,8 +416,10 @@ async def seed(base: str, users: int, videos: int, uploaders: int) -> Seed:
 
         async def signup(i: int) -> str:
             async with gate:
-                r = await client.post("/api/v1/auth/signup", json={
-                    "username": f"bench{stamp}_{i}", "password": "benchmark-password"})
+                r = await client.post(
+                    "/api/v1/auth/signup",
+                    json={"username": f"bench{stamp}_{i}", "password": "benchmark-password"},
+                )
                 r.raise_for_status()
                 return str(r.json()["access_token"])
 
@@ -354,9 +429,11 @@ async def seed(base: str, users: int, videos: int, uploaders: int) -> Seed:
         async def upload(i: int) -> str:
             async with gate:
                 r = await client.post(
-                    "/api/v1/videos", headers={"Authorization": f"Bearer {tokens[i % uploaders]}"},
+                    "/api/v1/videos",
+                    headers={"Authorization": f"Bearer {tokens[i % uploaders]}"},
                     files={"file": ("clip.mp4", data, "video/mp4")},
-                    data={"caption": f"bench video {i} #bench"})
+                    data={"caption": f"bench video {i} #bench"},
+                )
                 r.raise_for_status()
                 return str(r.json()["id"])
 
@@ -379,8 +456,16 @@ async def seed(base: str, users: int, videos: int, uploaders: int) -> Seed:
 
 
 def watch_batch(video_id: str, size: int) -> list[dict[str, Any]]:
-    return [{"type": "watch", "video_id": video_id, "watched_ms": 1000 + i,
-             "duration_ms": 5000, "completed": False} for i in range(size)]
+    return [
+        {
+            "type": "watch",
+            "video_id": video_id,
+            "watched_ms": 1000 + i,
+            "duration_ms": 5000,
+            "completed": False,
+        }
+        for i in range(size)
+    ]
 
 
 async def inprocess_baseline(duration: float, batch: int, concurrency: int) -> dict[str, float]:
@@ -391,9 +476,20 @@ async def inprocess_baseline(duration: float, batch: int, concurrency: int) -> d
     log = open_events(f"sqlite:///{tmp}/events.db")
     now_ms = int(time.time() * 1000)
     video_id = 7_000_000_000_000_000_001
-    records = [(f"u:{1000 + i}", {**e, "video_id": video_id, "viewer": f"u:{1000 + i}",
-                                  "user_id": 1000 + i, "ts_ms": now_ms, "received_ms": now_ms})
-               for i, e in enumerate(watch_batch(str(video_id), batch))]
+    records = [
+        (
+            f"u:{1000 + i}",
+            {
+                **e,
+                "video_id": video_id,
+                "viewer": f"u:{1000 + i}",
+                "user_id": 1000 + i,
+                "ts_ms": now_ms,
+                "received_ms": now_ms,
+            },
+        )
+        for i, e in enumerate(watch_batch(str(video_id), batch))
+    ]
     latencies: list[float] = []
     try:
         await log.append("watch", records[:1])  # open connections, create the schema
@@ -415,8 +511,13 @@ async def inprocess_baseline(duration: float, batch: int, concurrency: int) -> d
         shutil.rmtree(tmp, ignore_errors=True)
     latencies.sort()
     ms = [x * 1000 for x in latencies]
-    return {"events_per_s": len(latencies) * batch / elapsed, "p50_ms": percentile(ms, 50),
-            "p99_ms": percentile(ms, 99), "batches": len(latencies), "seconds": elapsed}
+    return {
+        "events_per_s": len(latencies) * batch / elapsed,
+        "p50_ms": percentile(ms, 50),
+        "p99_ms": percentile(ms, 99),
+        "batches": len(latencies),
+        "seconds": elapsed,
+    }
 
 
 def wait_until(check: Any, since: float, timeout: float, interval: float = 0.02) -> float | None:
@@ -458,25 +559,32 @@ def main() -> int:
         server0, gen0, wall0 = group_cpu_seconds(pgids), children_cpu_seconds(), time.time()
         busy0, self0 = machine_busy_seconds(), self_cpu_seconds()
         if use_wrk:
-            result = run_wrk(base, file, connections=connections, threads=args.threads,
-                             duration=args.duration)
+            result = run_wrk(
+                base, file, connections=connections, threads=args.threads, duration=args.duration
+            )
         else:
-            result = run_python_loadgen(base, file, connections=connections,
-                                        duration=args.duration)
+            result = run_python_loadgen(base, file, connections=connections, duration=args.duration)
         wall = time.time() - wall0
         result.server_cores = (group_cpu_seconds(pgids) - server0) / wall
         result.loadgen_cores = (children_cpu_seconds() - gen0) / wall
-        others = (machine_busy_seconds() - busy0) - (self_cpu_seconds() - self0) \
-            - (group_cpu_seconds(pgids) - server0) - (children_cpu_seconds() - gen0)
+        others = (
+            (machine_busy_seconds() - busy0)
+            - (self_cpu_seconds() - self0)
+            - (group_cpu_seconds(pgids) - server0)
+            - (children_cpu_seconds() - gen0)
+        )
         result.other_cores = max(0.0, others / wall)
         return result
 
-    console.print(f"[bold]foryou API benchmark[/bold]: workers={args.workers}, "
-                  f"duration={args.duration:g}s per phase, load generator: {loadgen}, "
-                  f"{os.cpu_count()} CPUs, load average at start {loadavg()}")
+    console.print(
+        f"[bold]foryou API benchmark[/bold]: workers={args.workers}, "
+        f"duration={args.duration:g}s per phase, load generator: {loadgen}, "
+        f"{os.cpu_count()} CPUs, load average at start {loadavg()}"
+    )
     console.print("in-process baseline: event log port, no HTTP ...")
-    baseline = asyncio.run(inprocess_baseline(min(args.duration, 5), args.batch,
-                                              args.event_connections))
+    baseline = asyncio.run(
+        inprocess_baseline(min(args.duration, 5), args.batch, args.event_connections)
+    )
 
     data_dir = Path(tempfile.mkdtemp(prefix="foryou-bench-"))
     server = Server(data_dir, free_port(), args.workers)
@@ -485,8 +593,10 @@ def main() -> int:
     try:
         server.start()
         base = server.url
-        console.print(f"server up at {base} (data in {data_dir}); seeding "
-                      f"{args.users} users and {args.videos} videos ...")
+        console.print(
+            f"server up at {base} (data in {data_dir}); seeding "
+            f"{args.users} users and {args.videos} videos ..."
+        )
         seeded = asyncio.run(seed(base, args.users, args.videos, uploaders=10))
         console.print(f"seeded in {seeded.seconds:.1f} s")
         tokens, vids = seeded.tokens, seeded.video_ids
@@ -500,10 +610,11 @@ def main() -> int:
             return dict(r.json())
 
         # ---- watch events
-        body = json.dumps({"events": watch_batch(target_video, args.batch)},
-                          separators=(",", ":"))
-        events_file = write_requests(data_dir / "req-events.tsv", [
-            ("POST", "/api/v1/events", t, "application/json", body) for t in tokens])
+        body = json.dumps({"events": watch_batch(target_video, args.batch)}, separators=(",", ":"))
+        events_file = write_requests(
+            data_dir / "req-events.tsv",
+            [("POST", "/api/v1/events", t, "application/json", body) for t in tokens],
+        )
         watch_before = log.watch()
         console.print("phase: POST /api/v1/events ...")
         rows["events"] = load(base, events_file, args.event_connections)
@@ -516,12 +627,24 @@ def main() -> int:
         accepted = log.watch() - watch_before
         views = int(video(target_video)["counts"]["views"])
         client_ok = rows["events"].ok * args.batch
-        checks.append(("views == watch events in log", f"{accepted:,}", f"{views:,}",
-                       "n/a (no convergence in 30 s)" if lag_s is None
-                       else f"{lag_s:.2f} s after load stopped"))
-        checks.append(("watch events acknowledged (202 x batch)", f"{client_ok:,}",
-                       f"{accepted:,} in log",
-                       "log >= acked: ok" if accepted >= client_ok else "LOST EVENTS"))
+        checks.append(
+            (
+                "views == watch events in log",
+                f"{accepted:,}",
+                f"{views:,}",
+                "n/a (no convergence in 30 s)"
+                if lag_s is None
+                else f"{lag_s:.2f} s after load stopped",
+            )
+        )
+        checks.append(
+            (
+                "watch events acknowledged (202 x batch)",
+                f"{client_ok:,}",
+                f"{accepted:,} in log",
+                "log >= acked: ok" if accepted >= client_ok else "LOST EVENTS",
+            )
+        )
 
         # ---- likes
         pairs = []
@@ -537,29 +660,49 @@ def main() -> int:
         def like_total() -> int:
             return sum(int(video(v)["counts"]["likes"]) for v in vids)
 
-        lag_s = wait_until(lambda: like_total() == log.likes_added() - likes_before, ended, 30,
-                           interval=0.05)
+        lag_s = wait_until(
+            lambda: like_total() == log.likes_added() - likes_before, ended, 30, interval=0.05
+        )
         new_likes = log.likes_added() - likes_before
-        checks.append(("sum of counts.likes == like.added in log", f"{new_likes:,}",
-                       f"{like_total():,}", "n/a (no convergence in 30 s)" if lag_s is None
-                       else f"{lag_s:.2f} s after load stopped"))
+        checks.append(
+            (
+                "sum of counts.likes == like.added in log",
+                f"{new_likes:,}",
+                f"{like_total():,}",
+                "n/a (no convergence in 30 s)"
+                if lag_s is None
+                else f"{lag_s:.2f} s after load stopped",
+            )
+        )
         if rows["likes"].requests > len(pairs):
-            checks.append(("like pairs exhausted", f"{len(pairs):,}",
-                           f"{rows['likes'].requests:,} sent", "repeats were no-ops"))
+            checks.append(
+                (
+                    "like pairs exhausted",
+                    f"{len(pairs):,}",
+                    f"{rows['likes'].requests:,} sent",
+                    "repeats were no-ops",
+                )
+            )
 
         # ---- reads
-        gets_file = write_requests(data_dir / "req-get.tsv", [
-            ("GET", f"/api/v1/videos/{v}", "", "", "") for v in vids])
+        gets_file = write_requests(
+            data_dir / "req-get.tsv", [("GET", f"/api/v1/videos/{v}", "", "", "") for v in vids]
+        )
         console.print("phase: GET /api/v1/videos/{id} ...")
         rows["get"] = load(base, gets_file, args.get_connections)
-        health_file = write_requests(data_dir / "req-health.tsv",
-                                     [("GET", "/healthz", "", "", "")])
+        health_file = write_requests(data_dir / "req-health.tsv", [("GET", "/healthz", "", "", "")])
         console.print("phase: GET /healthz ...")
         rows["healthz"] = load(base, health_file, args.get_connections)
 
         final_views = int(video(target_video)["counts"]["views"])
-        checks.append(("views at the end (no drift)", f"{log.watch() - watch_before:,}",
-                       f"{final_views:,}", "ok" if final_views == accepted else "MISMATCH"))
+        checks.append(
+            (
+                "views at the end (no drift)",
+                f"{log.watch() - watch_before:,}",
+                f"{final_views:,}",
+                "ok" if final_views == accepted else "MISMATCH",
+            )
+        )
         client.close()
     finally:
         server.stop()
@@ -572,51 +715,126 @@ def main() -> int:
     ev, lk, gv, hz = rows["events"], rows["likes"], rows["get"], rows["healthz"]
     ev_rate = ev.ok * args.batch / ev.duration_s
     lk_rate = lk.ok / lk.duration_s
-    table = Table(title=f"foryou API: workers={args.workers}, {args.duration:g} s per phase, "
-                        f"load generator {loadgen}",
-                  caption="CPU columns: cores busy on average during the phase (server "
-                          "processes / load generator / everything else on the machine)")
-    for col in ("workload", "conns", "requests", "errors", "req/s", "items/s", "p50 ms",
-                "p95 ms", "p99 ms", "server CPU", "loadgen CPU", "other CPU", "target", "met"):
+    table = Table(
+        title=f"foryou API: workers={args.workers}, {args.duration:g} s per phase, "
+        f"load generator {loadgen}",
+        caption="CPU columns: cores busy on average during the phase (server "
+        "processes / load generator / everything else on the machine)",
+    )
+    for col in (
+        "workload",
+        "conns",
+        "requests",
+        "errors",
+        "req/s",
+        "items/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "server CPU",
+        "loadgen CPU",
+        "other CPU",
+        "target",
+        "met",
+    ):
         table.add_column(col, justify="left" if col in ("workload", "target") else "right")
 
     def cpu(r: LoadResult) -> tuple[str, str, str]:
         return f"{r.server_cores:.2f}", f"{r.loadgen_cores:.2f}", f"{r.other_cores:.2f}"
 
-    table.add_row(f"POST /api/v1/events (batch {args.batch})", str(args.event_connections),
-                  f"{ev.requests:,}", str(ev.errors), f"{ev.rps:,.0f}", f"{ev_rate:,.0f} ev/s",
-                  f"{ev.p50_ms:.1f}", f"{ev.p95_ms:.1f}", f"{ev.p99_ms:.1f}", *cpu(ev),
-                  ">= 2,000 ev/s",
-                  "yes" if ev_rate >= EVENTS_TARGET and ev.errors == 0 else "NO")
-    table.add_row("PUT /api/v1/videos/{id}/like", str(args.like_connections),
-                  f"{lk.requests:,}", str(lk.errors), f"{lk.rps:,.0f}",
-                  f"{lk_rate:,.0f} likes/s", f"{lk.p50_ms:.1f}", f"{lk.p95_ms:.1f}",
-                  f"{lk.p99_ms:.1f}", *cpu(lk), "-", "-")
-    table.add_row("GET /api/v1/videos/{id}", str(args.get_connections), f"{gv.requests:,}",
-                  str(gv.errors), f"{gv.rps:,.0f}", "-", f"{gv.p50_ms:.1f}",
-                  f"{gv.p95_ms:.1f}", f"{gv.p99_ms:.1f}", *cpu(gv), "p99 < 20 ms",
-                  "yes" if gv.p99_ms < GET_P99_TARGET_MS and gv.errors == 0 else "NO")
-    table.add_row("GET /healthz (floor)", str(args.get_connections), f"{hz.requests:,}",
-                  str(hz.errors), f"{hz.rps:,.0f}", "-", f"{hz.p50_ms:.1f}",
-                  f"{hz.p95_ms:.1f}", f"{hz.p99_ms:.1f}", *cpu(hz), "-", "-")
+    table.add_row(
+        f"POST /api/v1/events (batch {args.batch})",
+        str(args.event_connections),
+        f"{ev.requests:,}",
+        str(ev.errors),
+        f"{ev.rps:,.0f}",
+        f"{ev_rate:,.0f} ev/s",
+        f"{ev.p50_ms:.1f}",
+        f"{ev.p95_ms:.1f}",
+        f"{ev.p99_ms:.1f}",
+        *cpu(ev),
+        ">= 2,000 ev/s",
+        "yes" if ev_rate >= EVENTS_TARGET and ev.errors == 0 else "NO",
+    )
+    table.add_row(
+        "PUT /api/v1/videos/{id}/like",
+        str(args.like_connections),
+        f"{lk.requests:,}",
+        str(lk.errors),
+        f"{lk.rps:,.0f}",
+        f"{lk_rate:,.0f} likes/s",
+        f"{lk.p50_ms:.1f}",
+        f"{lk.p95_ms:.1f}",
+        f"{lk.p99_ms:.1f}",
+        *cpu(lk),
+        "-",
+        "-",
+    )
+    table.add_row(
+        "GET /api/v1/videos/{id}",
+        str(args.get_connections),
+        f"{gv.requests:,}",
+        str(gv.errors),
+        f"{gv.rps:,.0f}",
+        "-",
+        f"{gv.p50_ms:.1f}",
+        f"{gv.p95_ms:.1f}",
+        f"{gv.p99_ms:.1f}",
+        *cpu(gv),
+        "p99 < 20 ms",
+        "yes" if gv.p99_ms < GET_P99_TARGET_MS and gv.errors == 0 else "NO",
+    )
+    table.add_row(
+        "GET /healthz (floor)",
+        str(args.get_connections),
+        f"{hz.requests:,}",
+        str(hz.errors),
+        f"{hz.rps:,.0f}",
+        "-",
+        f"{hz.p50_ms:.1f}",
+        f"{hz.p95_ms:.1f}",
+        f"{hz.p99_ms:.1f}",
+        *cpu(hz),
+        "-",
+        "-",
+    )
     console.print(table)
 
     ratios = Table(title="against the baselines of the same run")
     for col in ("measure", "foryou", "baseline", "baseline is", "ratio"):
-        ratios.add_column(col, justify="right" if col in ("foryou", "baseline", "ratio")
-                          else "left")
-    ratios.add_row("watch events/s", f"{ev_rate:,.0f}", f"{baseline['events_per_s']:,.0f}",
-                   f"the same batches appended to the SQLite event log port in-process, "
-                   f"{args.event_connections} tasks, no HTTP (per batch p50 "
-                   f"{baseline['p50_ms']:.2f} ms, p99 {baseline['p99_ms']:.2f} ms)",
-                   f"{ev_rate / baseline['events_per_s']:.3f}")
-    ratios.add_row("GET video req/s", f"{gv.rps:,.0f}", f"{hz.rps:,.0f}",
-                   f"GET /healthz, same {args.get_connections} connections",
-                   f"{gv.rps / hz.rps:.3f}")
-    ratios.add_row("GET video p99 ms", f"{gv.p99_ms:.1f}", f"{hz.p99_ms:.1f}",
-                   "GET /healthz p99", f"{gv.p99_ms / hz.p99_ms:.1f}x")
-    ratios.add_row("like req/s", f"{lk.rps:,.0f}", f"{hz.rps:,.0f}",
-                   "GET /healthz (no closer floor measured)", f"{lk.rps / hz.rps:.3f}")
+        ratios.add_column(
+            col, justify="right" if col in ("foryou", "baseline", "ratio") else "left"
+        )
+    ratios.add_row(
+        "watch events/s",
+        f"{ev_rate:,.0f}",
+        f"{baseline['events_per_s']:,.0f}",
+        f"the same batches appended to the SQLite event log port in-process, "
+        f"{args.event_connections} tasks, no HTTP (per batch p50 "
+        f"{baseline['p50_ms']:.2f} ms, p99 {baseline['p99_ms']:.2f} ms)",
+        f"{ev_rate / baseline['events_per_s']:.3f}",
+    )
+    ratios.add_row(
+        "GET video req/s",
+        f"{gv.rps:,.0f}",
+        f"{hz.rps:,.0f}",
+        f"GET /healthz, same {args.get_connections} connections",
+        f"{gv.rps / hz.rps:.3f}",
+    )
+    ratios.add_row(
+        "GET video p99 ms",
+        f"{gv.p99_ms:.1f}",
+        f"{hz.p99_ms:.1f}",
+        "GET /healthz p99",
+        f"{gv.p99_ms / hz.p99_ms:.1f}x",
+    )
+    ratios.add_row(
+        "like req/s",
+        f"{lk.rps:,.0f}",
+        f"{hz.rps:,.0f}",
+        "GET /healthz (no closer floor measured)",
+        f"{lk.rps / hz.rps:.3f}",
+    )
     console.print(ratios)
 
     check_table = Table(title="correctness after ingestion")
@@ -625,14 +843,15 @@ def main() -> int:
     for row in checks:
         check_table.add_row(*row)
     console.print(check_table)
-    console.print(f"seeding: {args.users} users + {args.videos} videos in {seeded.seconds:.1f} s; "
-                  f"load average at the end {loadavg()}")
+    console.print(
+        f"seeding: {args.users} users + {args.videos} videos in {seeded.seconds:.1f} s; "
+        f"load average at the end {loadavg()}"
+    )
     return 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 6 and sys.argv[1] == "--_loadgen":
-        asyncio.run(_loadgen_main(sys.argv[2], sys.argv[3], int(sys.argv[4]),
-                                  float(sys.argv[5])))
+        asyncio.run(_loadgen_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])))
         sys.exit(0)
     sys.exit(main())

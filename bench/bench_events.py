@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import shutil
 import sqlite3
 import tempfile
@@ -65,10 +66,17 @@ class Row:
 def watch_value(i: int) -> dict[str, Any]:
     """A record shaped like what ``POST /api/v1/events`` appends to the ``watch`` topic."""
     now = int(time.time() * 1000)
-    return {"type": "watch", "video_id": 7_000_000_000_000_000_001 + (i % 100),
-            "watched_ms": 1000 + i % 5000, "duration_ms": 5000, "completed": False,
-            "viewer": f"u:{1000 + i % 200}", "user_id": 1000 + i % 200, "ts_ms": now,
-            "received_ms": now}
+    return {
+        "type": "watch",
+        "video_id": 7_000_000_000_000_000_001 + (i % 100),
+        "watched_ms": 1000 + i % 5000,
+        "duration_ms": 5000,
+        "completed": False,
+        "viewer": f"u:{1000 + i % 200}",
+        "user_id": 1000 + i % 200,
+        "ts_ms": now,
+        "received_ms": now,
+    }
 
 
 def records(batch: int, start: int = 0) -> list[tuple[str, dict[str, Any]]]:
@@ -79,8 +87,9 @@ def pct(sorted_ms: list[float], p: float) -> float:
     return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * p / 100))] if sorted_ms else 0.0
 
 
-async def append_cell(log: EventLog, topic: str, batch: int, appenders: int,
-                      duration: float) -> tuple[int, float, list[float]]:
+async def append_cell(
+    log: EventLog, topic: str, batch: int, appenders: int, duration: float
+) -> tuple[int, float, list[float]]:
     """Appenders each loop append(topic, batch records) until the deadline."""
     payload = records(batch)
     latencies: list[float] = []
@@ -102,8 +111,9 @@ async def append_cell(log: EventLog, topic: str, batch: int, appenders: int,
     return len(latencies) * batch, elapsed, latencies
 
 
-async def consume_backlog(log: EventLog, topic: str, expected: int,
-                          timeout: float = 60) -> tuple[int, float]:
+async def consume_backlog(
+    log: EventLog, topic: str, expected: int, timeout: float = 60
+) -> tuple[int, float]:
     """A new group reads the whole backlog: poll(1000) + commit until it has everything."""
     consumer = log.consumer(f"bench-consume-{uuid.uuid4().hex[:8]}", [topic])
     total = 0
@@ -120,9 +130,15 @@ async def consume_backlog(log: EventLog, topic: str, expected: int,
     return total, time.perf_counter() - started
 
 
-async def bench_backend(name: str, url: str, duration: float, topic: str,
-                        append_baseline: float, consume_baseline: Callable[[], float],
-                        cleanup: Callable[[], Awaitable[None]] | None = None) -> list[Row]:
+async def bench_backend(
+    name: str,
+    url: str,
+    duration: float,
+    topic: str,
+    append_baseline: float,
+    consume_baseline: Callable[[], float],
+    cleanup: Callable[[], Awaitable[None]] | None = None,
+) -> list[Row]:
     rows: list[Row] = []
     log = open_events(url)
     try:
@@ -132,14 +148,34 @@ async def bench_backend(name: str, url: str, duration: float, topic: str,
             for appenders in (1, 8):
                 events, seconds, lat = await append_cell(log, topic, batch, appenders, duration)
                 appended += events
-                rows.append(Row(name, "append", str(batch), str(appenders), events, seconds,
-                                pct(lat, 50), pct(lat, 99), append_baseline))
+                rows.append(
+                    Row(
+                        name,
+                        "append",
+                        str(batch),
+                        str(appenders),
+                        events,
+                        seconds,
+                        pct(lat, 50),
+                        pct(lat, 99),
+                        append_baseline,
+                    )
+                )
         got, seconds = await consume_backlog(log, topic, appended)
         if got != appended:
             console.print(f"[red]{name}: consumed {got} of {appended} appended events[/red]")
         base = consume_baseline()
-        rows.append(Row(name, f"consume (poll {CONSUME_BATCH} + commit)", "-", "1 group", got,
-                        seconds, baseline=base))
+        rows.append(
+            Row(
+                name,
+                f"consume (poll {CONSUME_BATCH} + commit)",
+                "-",
+                "1 group",
+                got,
+                seconds,
+                baseline=base,
+            )
+        )
     finally:
         await log.close()
         if cleanup is not None:
@@ -177,7 +213,7 @@ def sqlite_append_baselines(directory: Path) -> tuple[float, float, Path]:
         started = time.perf_counter()
         for i in range(0, len(rows), per_txn):
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(insert, rows[i:i + per_txn])
+            conn.executemany(insert, rows[i : i + per_txn])
             conn.execute("COMMIT")
         results.append(len(rows) / (time.perf_counter() - started))
         conn.close()
@@ -188,8 +224,10 @@ def sqlite_append_baselines(directory: Path) -> tuple[float, float, Path]:
 
 def sqlite_consume_baseline(db: Path) -> float:
     conn = sqlite3.connect(db, isolation_level=None)
-    select = ("SELECT id, topic, key, value, ts_ms FROM event_records WHERE topic = ? AND id > ?"
-              " ORDER BY id LIMIT ?")
+    select = (
+        "SELECT id, topic, key, value, ts_ms FROM event_records WHERE topic = ? AND id > ?"
+        " ORDER BY id LIMIT ?"
+    )
     last, total = 0, 0
     started = time.perf_counter()
     while total < BASELINE_ROWS:
@@ -208,11 +246,13 @@ def redis_baselines(url: str, key: str) -> tuple[float, Callable[[], float]]:
     import redis
 
     client = redis.Redis.from_url(url)
-    fields = [{"k": k, "v": orjson.dumps(v)} for k, v in records(BASELINE_ROWS)]
+    fields: list[dict[Any, Any]] = [
+        {"k": k, "v": orjson.dumps(v)} for k, v in records(BASELINE_ROWS)
+    ]
     started = time.perf_counter()
     for i in range(0, len(fields), 1000):
         pipe = client.pipeline(transaction=False)
-        for f in fields[i:i + 1000]:
+        for f in fields[i : i + 1000]:
             pipe.xadd(key, f)
         pipe.execute()
     append_rate = len(fields) / (time.perf_counter() - started)
@@ -223,7 +263,7 @@ def redis_baselines(url: str, key: str) -> tuple[float, Callable[[], float]]:
         total = 0
         t0 = time.perf_counter()
         while total < BASELINE_ROWS:
-            reply = client.xreadgroup(group, "m", {key: ">"}, count=CONSUME_BATCH)
+            reply: Any = client.xreadgroup(group, "m", {key: ">"}, count=CONSUME_BATCH)
             if not reply:
                 break
             entries = reply[0][1]
@@ -250,14 +290,37 @@ async def run(args: argparse.Namespace) -> list[Row]:
         console.print("sqlite: raw baselines ...")
         one_txn, per_50, raw_db = sqlite_append_baselines(tmp)
         consume_base = sqlite_consume_baseline(raw_db)
-        rows.append(Row("sqlite", "raw sqlite3 executemany, 1 txn (baseline)",
-                        str(BASELINE_ROWS), "1", BASELINE_ROWS, BASELINE_ROWS / one_txn,
-                        baseline=one_txn))
-        rows.append(Row("sqlite", "raw sqlite3 executemany, 1 txn per 50 rows (info)", "50",
-                        "1", BASELINE_ROWS, BASELINE_ROWS / per_50, baseline=one_txn))
+        rows.append(
+            Row(
+                "sqlite",
+                "raw sqlite3 executemany, 1 txn (baseline)",
+                str(BASELINE_ROWS),
+                "1",
+                BASELINE_ROWS,
+                BASELINE_ROWS / one_txn,
+                baseline=one_txn,
+            )
+        )
+        rows.append(
+            Row(
+                "sqlite",
+                "raw sqlite3 executemany, 1 txn per 50 rows (info)",
+                "50",
+                "1",
+                BASELINE_ROWS,
+                BASELINE_ROWS / per_50,
+                baseline=one_txn,
+            )
+        )
         console.print("sqlite: port ...")
-        rows += await bench_backend("sqlite", f"sqlite:///{tmp}/events.db", args.duration,
-                                    "watch", one_txn, lambda: consume_base)
+        rows += await bench_backend(
+            "sqlite",
+            f"sqlite:///{tmp}/events.db",
+            args.duration,
+            "watch",
+            one_txn,
+            lambda: consume_base,
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -281,18 +344,27 @@ async def run(args: argparse.Namespace) -> list[Row]:
             await probe.ping()
         finally:
             await probe.aclose()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         console.print(f"redis: skipped ({exc})")
     else:
         try:
             console.print("redis: raw baselines ...")
             append_base, consume_base_fn = redis_baselines(args.redis, raw_key)
-            rows.append(Row("redis", "raw redis-py pipeline XADD x1000 (baseline)",
-                            str(BASELINE_ROWS), "1", BASELINE_ROWS,
-                            BASELINE_ROWS / append_base, baseline=append_base))
+            rows.append(
+                Row(
+                    "redis",
+                    "raw redis-py pipeline XADD x1000 (baseline)",
+                    str(BASELINE_ROWS),
+                    "1",
+                    BASELINE_ROWS,
+                    BASELINE_ROWS / append_base,
+                    baseline=append_base,
+                )
+            )
             console.print("redis: port ...")
-            rows += await bench_backend("redis", args.redis, args.duration, topic,
-                                        append_base, consume_base_fn)
+            rows += await bench_backend(
+                "redis", args.redis, args.duration, topic, append_base, consume_base_fn
+            )
         finally:
             await delete_keys()
 
@@ -303,9 +375,21 @@ async def run(args: argparse.Namespace) -> list[Row]:
     else:
         console.print("kafka: port (no raw baseline) ...")
         url = kafka if kafka.startswith("kafka://") else f"kafka://{kafka}"
-        rows += await bench_backend("kafka", url, args.duration, f"bench-{run_id}", 0.0,
-                                    lambda: 0.0)
+        rows += await bench_backend(
+            "kafka", url, args.duration, f"bench-{run_id}", 0.0, lambda: 0.0
+        )
     return rows
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent busy, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -315,19 +399,44 @@ def main() -> int:
     args = parser.parse_args()
     if not 0 < args.duration <= 30:
         parser.error("--duration must be in (0, 30] seconds")
+    busy0, self0, wall0 = _machine_busy(), _self_cpu(), time.time()
     rows = asyncio.run(run(args))
+    wall = time.time() - wall0
+    others = max(0.0, (_machine_busy() - busy0) - (_self_cpu() - self0)) / wall
     table = Table(title=f"event log port throughput ({args.duration:g} s per append cell)")
-    for col in ("backend", "operation", "batch", "appenders", "events", "s", "events/s",
-                "p50 ms/call", "p99 ms/call", "baseline ev/s", "ratio"):
+    for col in (
+        "backend",
+        "operation",
+        "batch",
+        "appenders",
+        "events",
+        "s",
+        "events/s",
+        "p50 ms/call",
+        "p99 ms/call",
+        "baseline ev/s",
+        "ratio",
+    ):
         table.add_column(col, justify="left" if col in ("backend", "operation") else "right")
     for r in rows:
-        table.add_row(r.backend, r.operation, r.batch, r.appenders, f"{r.events:,}",
-                      f"{r.seconds:.2f}", f"{r.rate:,.0f}",
-                      "-" if r.p50_ms is None else f"{r.p50_ms:.2f}",
-                      "-" if r.p99_ms is None else f"{r.p99_ms:.2f}",
-                      f"{r.baseline:,.0f}" if r.baseline else "-",
-                      f"{r.rate / r.baseline:.3f}" if r.baseline else "-")
+        table.add_row(
+            r.backend,
+            r.operation,
+            r.batch,
+            r.appenders,
+            f"{r.events:,}",
+            f"{r.seconds:.2f}",
+            f"{r.rate:,.0f}",
+            "-" if r.p50_ms is None else f"{r.p50_ms:.2f}",
+            "-" if r.p99_ms is None else f"{r.p99_ms:.2f}",
+            f"{r.baseline:,.0f}" if r.baseline else "-",
+            f"{r.rate / r.baseline:.3f}" if r.baseline else "-",
+        )
     console.print(table)
+    console.print(
+        f"{os.cpu_count()} CPUs; this process used {(_self_cpu() - self0) / wall:.2f} cores "
+        f"on average, everything else on the machine (redis-server included) {others:.2f}"
+    )
     return 0
 
 
