@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import text
 
+from foryou import ids
 from foryou.app import create_app
 from foryou.platform.sql.tables import metadata
 from foryou.settings import Settings
@@ -45,6 +46,12 @@ def server_databases() -> dict[str, list[str]]:
     return out
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _unit_tests_mint_ids() -> None:
+    """Tests that mint IDs without starting a platform use a worker no live app leases first."""
+    ids.set_worker(ids.WORKERS - 1)
+
+
 async def _empty_tables(settings: Settings) -> None:
     from foryou.platform.sql import open_sql
     from foryou.platform.sql.migrate import upgrade_all
@@ -55,7 +62,8 @@ async def _empty_tables(settings: Settings) -> None:
         for engine in sql.engines:
             async with engine.begin() as conn:
                 for table in metadata.sorted_tables:
-                    await conn.execute(text(f"DELETE FROM {table.name}"))
+                    if table.name != "id_worker_slots":  # leases of live apps stay valid
+                        await conn.execute(text(f"DELETE FROM {table.name}"))
     finally:
         await sql.close()
 

@@ -46,6 +46,7 @@ def test_migrate_then_grant_a_role(tmp_path: Path) -> None:
         platform = Platform.open(Settings(data_dir=tmp_path))
         try:
             await upgrade_all(platform.sql)
+            await platform.start_minting()
             await service.signup(
                 platform, username="mod_to_be", password="password1", display_name=None, region=None
             )

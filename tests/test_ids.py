@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from foryou import ids
+from foryou.platform import Platform
+from foryou.platform.sql.migrate import upgrade_all
+from foryou.settings import Settings
 
 
 def test_ids_carry_their_logical_shard_and_time() -> None:
@@ -43,3 +53,41 @@ def test_a_username_always_names_the_same_shard() -> None:
 def test_lowest_id_at_bounds_ids_minted_later() -> None:
     now = int(time.time() * 1000)
     assert ids.lowest_id_at(now) <= ids.new_id(3)
+
+
+def test_every_id_keeps_its_worker_bits() -> None:
+    generator = ids.IdGenerator(worker=37)
+    minted = [generator.new(900) for _ in range(1000)]  # spans several ms: sequence rolls over
+    assert {ids.worker_of(i) for i in minted} == {37}
+    assert {ids.logical_shard_of(i) for i in minted} == {900}
+    with pytest.raises(RuntimeError, match="holds no ID worker slot"):
+        ids.IdGenerator().new(1)
+
+
+def _mint_in_a_process(data_dir: str, count: int, barrier: Any) -> list[int]:
+    async def main() -> list[int]:
+        platform = Platform.open(Settings(data_dir=Path(data_dir)))
+        try:
+            await platform.start_minting()
+            barrier.wait()  # both processes mint in the same milliseconds
+            return [ids.new_id(11) for _ in range(count)]
+        finally:
+            await platform.close()
+
+    return asyncio.run(main())
+
+
+def test_processes_sharing_a_platform_never_mint_the_same_id(tmp_path: Path) -> None:
+    async def migrate() -> None:
+        platform = Platform.open(Settings(data_dir=tmp_path))
+        await upgrade_all(platform.sql)
+        await platform.close()
+
+    asyncio.run(migrate())
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(2, mp_context=context) as pool:
+        barrier = manager.Barrier(2)
+        futures = [pool.submit(_mint_in_a_process, str(tmp_path), 50_000, barrier) for _ in "ab"]
+        first, second = (f.result(timeout=120) for f in futures)
+    assert {ids.worker_of(first[0])} != {ids.worker_of(second[0])}
+    assert len(set(first) | set(second)) == 100_000

@@ -35,6 +35,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     platform = Platform.open(settings)
     if settings.migrate_on_start:
         await upgrade_all(platform.sql)
+    await platform.start_minting()
     app.state.platform = platform
     stop = asyncio.Event()
     tasks = (
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_problem_handlers(app)
 
+    # Probes first: the router matches in order, and load balancers poll these constantly.
+    app.include_router(health_router, responses=problem_responses())
     for router in (accounts_router, videos_router, interactions_router, feed_router):
         app.include_router(
             router,
@@ -71,7 +74,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             dependencies=[Depends(rate_limit)],
             responses=problem_responses(),
         )
-    app.include_router(health_router, responses=problem_responses())
 
     if settings.cors_origins:
         app.add_middleware(

@@ -95,6 +95,7 @@ def stream(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
         platform = Platform.open(settings)
         stop = asyncio.Event()
         try:
+            await platform.start_minting()
             await asyncio.gather(
                 *(runner.run(platform.events, p, stop) for p in processors.processors(platform))
             )

@@ -10,9 +10,11 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select, update
 
+from foryou import ids
 from foryou.domains.accounts.models import RefreshToken, User
 from foryou.domains.videos.models import Video
 from foryou.ids import logical_shard_of_name, new_id
+from foryou.platform.id_slots import AllSlotsTaken, IdSlotLease, IdWorkerSlot
 from foryou.platform.sql import IntegrityError, ShardedSQL, async_url, open_sql
 from foryou.platform.sql.migrate import pending_shards, upgrade_all
 from tests import servers
@@ -42,6 +44,7 @@ async def sql(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[S
         async with engine.begin() as conn:
             for table in (User.__table__, Video.__table__, RefreshToken.__table__):
                 await conn.execute(table.delete())
+            await conn.execute(update(IdWorkerSlot).values(holder=None, expires_ms=0))
     yield port
     await port.close()
 
@@ -165,3 +168,33 @@ def test_plain_urls_get_async_drivers() -> None:
         async_url("oracle://x")
     with pytest.raises(ValueError, match="not a URL"):
         async_url("data/s0.db")
+
+
+async def test_id_slot_leases_are_exclusive_and_expire(sql: ShardedSQL) -> None:
+    first, second = IdSlotLease(sql), IdSlotLease(sql)
+    a, b = await first.acquire(), await second.acquire()
+    assert a != b
+    assert ids.worker_of(new_id(5)) == b  # the process mints with the slot it holds last
+    await second.release()
+    # A stalled holder whose lease ran out loses its slot to a newcomer ...
+    async with sql.begin(0) as session:
+        await session.execute(
+            update(IdWorkerSlot).where(IdWorkerSlot.slot == a).values(expires_ms=1)
+        )
+        await session.execute(
+            update(IdWorkerSlot)
+            .where(IdWorkerSlot.slot != a)
+            .values(holder="busy", expires_ms=2**62)
+        )
+    newcomer = IdSlotLease(sql)
+    assert await newcomer.acquire() == a
+    # ... and, finding that out at its next renewal, cannot take a held one back.
+    with pytest.raises(AllSlotsTaken, match="ID worker slots are leased"):
+        await first.renew()
+    await newcomer.release()
+    await first.renew()  # the slot is free again: the stalled process gets a slot back
+    assert first.slot == a and ids.worker_of(new_id(5)) == a
+    await first.release()
+    async with sql.session(0) as session:
+        holders = set(await session.scalars(select(IdWorkerSlot.holder)))
+    assert holders == {None, "busy"}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from foryou.platform.blobs import Blobs, open_blobs
 from foryou.platform.events import EventLog, open_events
+from foryou.platform.id_slots import IdSlotLease
 from foryou.platform.kv import KV, open_kv
 from foryou.platform.sql import ShardedSQL, open_sql
 from foryou.settings import Settings
@@ -20,6 +21,7 @@ class Platform:
     blobs: Blobs
     kv: KV
     events: EventLog
+    _id_lease: IdSlotLease | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:
@@ -31,7 +33,14 @@ class Platform:
             events=open_events(settings.events),
         )
 
+    async def start_minting(self) -> int:
+        """Lease an ID worker slot: required before this process mints IDs (see ``foryou.ids``)."""
+        self._id_lease = IdSlotLease(self.sql)
+        return await self._id_lease.acquire()
+
     async def close(self) -> None:
+        if self._id_lease is not None:
+            await self._id_lease.release()
         await self.events.close()
         await self.kv.close()
         await self.blobs.close()

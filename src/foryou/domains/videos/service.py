@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from foryou.domains.accounts import service as accounts
+from foryou.domains.accounts.models import User
 from foryou.domains.accounts.schemas import AuthorRef
 from foryou.domains.common import created_at
 from foryou.domains.interactions.models import Comment, Like, Share
@@ -45,6 +46,23 @@ async def require_visible(platform: Platform, video_id: int, viewer: Principal |
     if video is None or not can_view(video, viewer):
         raise not_found(video_id)
     return video
+
+
+async def require_visible_with_author(
+    platform: Platform, video_id: int, viewer: Principal | None
+) -> tuple[Video, User]:
+    """A video page's rows in one query: a video lives on its author's shard."""
+    async with platform.sql.session(platform.sql.shard_of(video_id)) as session:
+        row = (
+            await session.execute(
+                select(Video, User)
+                .join(User, User.id == Video.author_id)
+                .where(Video.id == video_id)
+            )
+        ).first()
+    if row is None or not can_view(row[0], viewer):
+        raise not_found(video_id)
+    return row[0], row[1]
 
 
 def _video_event(video: Video) -> dict[str, object]:
@@ -162,10 +180,14 @@ async def _liked(platform: Platform, user_id: int, video_ids: list[int]) -> set[
 
 
 async def to_public(
-    platform: Platform, videos: list[Video], viewer: Principal | None
+    platform: Platform,
+    videos: list[Video],
+    viewer: Principal | None,
+    authors: dict[int, User] | None = None,
 ) -> list[VideoPublic]:
-    """Public views of videos, hydrating authors and ``liked_by_me`` in batches."""
-    authors = await accounts.get_many(platform, {v.author_id for v in videos})
+    """Public views of videos, hydrating authors (unless given) and ``liked_by_me`` in batches."""
+    if authors is None:
+        authors = await accounts.get_many(platform, {v.author_id for v in videos})
     liked = await _liked(platform, viewer.user_id, [v.id for v in videos]) if viewer else set()
     out = []
     for video in videos:

@@ -83,8 +83,8 @@ async def upload_video(
     responses=problem_responses({404: "no such video"}),
 )
 async def get_video(video_id: VideoIdPath, viewer: MaybeUser, platform: PlatformDep) -> VideoPublic:
-    video = await service.require_visible(platform, video_id, viewer)
-    return (await service.to_public(platform, [video], viewer))[0]
+    video, author = await service.require_visible_with_author(platform, video_id, viewer)
+    return (await service.to_public(platform, [video], viewer, {author.id: author}))[0]
 
 
 @router.patch(
