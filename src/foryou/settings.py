@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     blobs: str = ""
     kv: str = ""
     events: str = ""
+    jobs: str = ""
 
     secret_key: str = DEV_SECRET
     access_token_ttl_s: int = Field(default=900, ge=30)
@@ -47,6 +48,16 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = Field(default=1 << 20, ge=1024)
     max_upload_bytes: int = Field(default=512 << 20, ge=1024)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # Media pipeline (see foryou.media)
+    media_region: str = "default"
+    media_embedded_workers: int = Field(default=1, ge=0, le=16)
+    max_video_seconds: int = Field(default=600, ge=1)
+    hevc_ladder: bool = False
+    media_signing_key: str = ""  # signed, expiring /media URLs when set
+    media_url_ttl_s: int = Field(default=6 * 3600, ge=60)
+    moderation_blocked_words: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    moderation_nudity_threshold: float = Field(default=0.6, gt=0, le=1)
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -68,7 +79,7 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
 
-    @field_validator("sql_shards", "cors_origins", mode="before")
+    @field_validator("sql_shards", "cors_origins", "moderation_blocked_words", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -85,6 +96,7 @@ class Settings(BaseSettings):
         self.blobs = self.blobs or f"file://{data.resolve()}/blobs"
         self.kv = self.kv or "memory://"
         self.events = self.events or f"sqlite:///{data}/events.db"
+        self.jobs = self.jobs or f"sqlite:///{data}/jobs.db"
         if self.mode != "local" and self.secret_key == DEV_SECRET:
             raise ValueError(
                 "FORYOU_SECRET_KEY is still the development default; set a long random "

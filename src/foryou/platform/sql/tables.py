@@ -2,6 +2,7 @@
 
 from foryou.domains.accounts import models as _accounts
 from foryou.domains.interactions import models as _interactions
+from foryou.domains.moderation import models as _moderation
 from foryou.domains.videos import models as _videos
 from foryou.platform import id_slots as _id_slots
 from foryou.platform.sql.base import Base
@@ -9,4 +10,4 @@ from foryou.stream import models as _stream
 
 metadata = Base.metadata
 __all__ = ["metadata"]
-_ = (_accounts, _interactions, _videos, _stream, _id_slots)
+_ = (_accounts, _interactions, _moderation, _videos, _stream, _id_slots)

@@ -21,7 +21,7 @@ WORKERS = 64  # foryou.ids.WORKERS when this revision was written; migrations st
 def upgrade() -> None:
     slots = op.create_table(
         "id_worker_slots",
-        sa.Column("slot", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("slot", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("holder", sa.String(length=96), nullable=True),
         sa.Column("expires_ms", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("slot", name=op.f("pk_id_worker_slots")),

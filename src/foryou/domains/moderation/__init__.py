@@ -1,0 +1,1 @@
+"""Moderation: screening signals, the review queue, decisions and the re-upload blocklist."""
