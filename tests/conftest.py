@@ -87,7 +87,7 @@ def settings_for(
     if backend != "embedded":
         assert shards is not None
         redis_url = f"{servers.REDIS}/{servers.REDIS_DB_APP}"
-        base.update(sql_shards=shards, kv=redis_url, events=redis_url)
+        base.update(sql_shards=shards, kv=redis_url, events=redis_url, jobs=redis_url)
     return Settings(**{**base, **overrides})
 
 

@@ -13,10 +13,15 @@ from foryou import __version__, stream
 from foryou.deps import rate_limit
 from foryou.domains.accounts.views import router as accounts_router
 from foryou.domains.interactions.views import router as interactions_router
+from foryou.domains.moderation.views import router as moderation_router
+from foryou.domains.videos.tus import TUS_RESPONSE_HEADERS
+from foryou.domains.videos.upload_views import build_router as build_uploads_router
 from foryou.domains.videos.views import router as videos_router
+from foryou.edge.media import router as media_router
 from foryou.feed.views import router as feed_router
 from foryou.gateway.middleware import GatewayMiddleware
 from foryou.gateway.problems import install_problem_handlers, problem_responses
+from foryou.media.jobs import platform_jobs
 from foryou.observability.health import router as health_router
 from foryou.observability.logging import configure_logging
 from foryou.platform import Platform
@@ -36,6 +41,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.migrate_on_start:
         await upgrade_all(platform.sql)
     await platform.start_minting()
+    if settings.media_embedded_workers:
+        platform_jobs(platform).start_workers(platform, settings.media_embedded_workers)
     app.state.platform = platform
     stop = asyncio.Event()
     tasks = (
@@ -67,7 +74,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Probes first: the router matches in order, and load balancers poll these constantly.
     app.include_router(health_router, responses=problem_responses())
-    for router in (accounts_router, videos_router, interactions_router, feed_router):
+    app.include_router(media_router)
+    for router in (
+        accounts_router,
+        videos_router,
+        build_uploads_router(max_upload_bytes=settings.max_upload_bytes),
+        interactions_router,
+        moderation_router,
+        feed_router,
+    ):
         app.include_router(
             router,
             prefix=API_PREFIX,
@@ -81,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["Location", "X-Request-Id", "Foryou-Video-Id"],
+            expose_headers=["Location", "X-Request-Id", "Foryou-Video-Id", *TUS_RESPONSE_HEADERS],
         )
     app.add_middleware(
         GatewayMiddleware,

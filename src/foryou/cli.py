@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 users = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(users, name="users")
+worker = typer.Typer(help="Run background workers.", no_args_is_help=True)
+app.add_typer(worker, name="worker")
 console = Console(stderr=True)
 
 ConfigOpt = Annotated[
@@ -107,6 +109,47 @@ def stream(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
         asyncio.run(main())
 
 
+@worker.command("media")
+def media_worker(
+    region: Annotated[
+        str | None, typer.Option(help="the queue to serve (FORYOU_MEDIA_REGION)")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="jobs run at once")] = 1,
+    data_dir: DataDirOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Validate, transcode and screen uploads; runs on any machine that reaches the backends."""
+    import signal
+
+    from foryou.media.ffmpeg import capabilities
+    from foryou.media.jobs import platform_jobs, queue_name
+    from foryou.observability.logging import configure_logging
+    from foryou.platform import Platform
+
+    overrides = {"media_region": region} if region else {}
+    settings = _settings(config, data_dir, **overrides)
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    async def main() -> None:
+        platform = Platform.open(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await platform.start_minting()
+            platform_jobs(platform).start_workers(platform, concurrency)
+            console.print(
+                f"media worker on queue {queue_name(settings)} with ffmpeg "
+                f"{capabilities()['version']}; Ctrl-C stops it after the running jobs"
+            )
+            await stop.wait()
+        finally:
+            await platform.close()
+
+    asyncio.run(main())
+
+
 @app.command()
 def migrate(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
     """Apply database migrations to every SQL shard."""
@@ -153,6 +196,9 @@ def doctor(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
         table.add_row(f"sql shard {index}", redact(url), _yes(ok))
     for name in ("blobs", "kv", "events"):
         table.add_row(name, redact(getattr(settings, name)), _yes(status[name]))
+    table.add_row("jobs", redact(settings.jobs), "-")
+    media = _ffmpeg_row()
+    table.add_row("ffmpeg", media[0], media[1])
     source = config or os.environ.get(CONFIG_FILE_ENV)
     table.caption = (
         f"settings from {source} and FORYOU_* variables"
@@ -162,6 +208,19 @@ def doctor(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
     Console().print(table)
     if not (all(status["sql"]) and status["blobs"] and status["kv"] and status["events"]):
         raise typer.Exit(1)
+
+
+def _ffmpeg_row() -> tuple[str, str]:
+    from foryou.media.ffmpeg import FfmpegMissing, capabilities
+
+    try:
+        found = capabilities()
+    except (FfmpegMissing, OSError) as exc:
+        return str(exc), _yes(False)
+    encoders = found["encoders"]
+    assert isinstance(encoders, dict)
+    can = ", ".join(f"{name} {'yes' if ok else 'no'}" for name, ok in encoders.items())
+    return f"{found['path']} ({found['version']}; {can})", _yes(bool(encoders["libx264"]))
 
 
 def _yes(ok: bool) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from foryou.platform.blobs import Blobs, open_blobs
 from foryou.platform.events import EventLog, open_events
 from foryou.platform.id_slots import IdSlotLease
+from foryou.platform.jobs import Jobs
 from foryou.platform.kv import KV, open_kv
 from foryou.platform.sql import ShardedSQL, open_sql
 from foryou.settings import Settings
@@ -21,6 +22,7 @@ class Platform:
     blobs: Blobs
     kv: KV
     events: EventLog
+    jobs: Jobs | None = None  # opened on first use: only media roles and uploaders need it
     _id_lease: IdSlotLease | None = field(default=None, repr=False)
 
     @classmethod
@@ -39,6 +41,8 @@ class Platform:
         return await self._id_lease.acquire()
 
     async def close(self) -> None:
+        if self.jobs is not None:
+            await self.jobs.stop_workers()
         if self._id_lease is not None:
             await self._id_lease.release()
         await self.events.close()

@@ -9,3 +9,28 @@ def prefix(video_id: int) -> str:
 
 def source(video_id: int) -> str:
     return f"{prefix(video_id)}/source"
+
+
+def hls_prefix(video_id: int) -> str:
+    return f"{prefix(video_id)}/hls"
+
+
+def master(video_id: int) -> str:
+    return f"{hls_prefix(video_id)}/master.m3u8"
+
+
+def rung(video_id: int, name: str, file: str) -> str:
+    return f"{hls_prefix(video_id)}/{name}/{file}"
+
+
+def poster(video_id: int) -> str:
+    return f"{prefix(video_id)}/poster.jpg"
+
+
+def thumb(video_id: int) -> str:
+    return f"{prefix(video_id)}/thumb.jpg"
+
+
+def derived(video_id: int) -> list[str]:
+    """Prefixes and keys made by processing (everything but the source)."""
+    return [hls_prefix(video_id), poster(video_id), thumb(video_id)]

@@ -1,13 +1,11 @@
-"""Until the media pipeline lands, an upload is published as stored: ``processing → ready``.
-
-Kept behind one function so the pipeline can replace it without touching the routes.
-"""
+"""Hand a stored upload to the media pipeline (``foryou.media``): queue its processing job."""
 
 from __future__ import annotations
 
-from foryou.domains.videos import service
 from foryou.platform import Platform
 
 
 async def start(platform: Platform, video_id: int) -> None:
-    await service.set_status(platform, video_id, "ready", "")
+    from foryou.media.jobs import enqueue_processing  # the media plane depends on this domain
+
+    await enqueue_processing(platform, video_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -15,6 +16,7 @@ from foryou.domains.interactions.models import Comment, Like, Share
 from foryou.domains.videos import hashtags, keys
 from foryou.domains.videos.models import Video
 from foryou.domains.videos.schemas import Counts, Playback, VideoPublic
+from foryou.edge.signing import media_url
 from foryou.gateway.problems import Problem
 from foryou.gateway.tokens import Principal
 from foryou.ids import logical_shard_of, new_id
@@ -179,6 +181,16 @@ async def _liked(platform: Platform, user_id: int, video_ids: list[int]) -> set[
     return {vid for ids in found for vid in ids}
 
 
+def _playback(platform: Platform, stored: dict[str, Any]) -> Playback:
+    """Playback URLs from the stored keys, signed at read time when signing is on."""
+    settings = platform.settings
+    return Playback(
+        hls=media_url(settings, stored["hls_key"]),
+        poster=media_url(settings, stored["poster_key"]),
+        renditions=stored["renditions"],
+    )
+
+
 async def to_public(
     platform: Platform,
     videos: list[Video],
@@ -215,7 +227,7 @@ async def to_public(
                     comments=video.comment_count,
                     shares=video.share_count,
                 ),
-                playback=Playback.model_validate(video.playback) if video.playback else None,
+                playback=_playback(platform, video.playback) if video.playback else None,
                 liked_by_me=(video.id in liked) if viewer else None,
             )
         )
@@ -258,3 +270,77 @@ async def list_by_authors(
     rows = await asyncio.gather(*(fetch(s, ids) for s, ids in groups.items()))
     merged = sorted((v for chunk in rows for v in chunk), key=lambda v: v.id, reverse=True)
     return merged[: limit + 1]
+
+
+# --- resumable uploads (foryou.domains.videos.uploads) -----------------------------------
+
+
+async def create_uploading(
+    platform: Platform,
+    *,
+    video_id: int,
+    author_id: int,
+    caption: str,
+    visibility: str,
+    length: int,
+    detail: str,
+) -> Video:
+    """The row of a resumable upload, ``uploading`` until its last byte arrives."""
+    video = Video(
+        id=video_id,
+        author_id=author_id,
+        caption=caption,
+        hashtags=hashtags.extract(caption),
+        visibility=visibility,
+        status="uploading",
+        status_detail=detail,
+        upload_length=length,
+        upload_offset=0,
+    )
+    async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
+        session.add(video)
+    await topics.publish(
+        platform.events, topics.VIDEOS, video_id, "video.created", **_video_event(video)
+    )
+    return video
+
+
+async def attach_source(platform: Platform, video_id: int, *, source_key: str) -> bool:
+    """A finished upload's source is stored: ``uploading → processing``. False if the upload
+    is gone or no longer ``uploading``."""
+    async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
+        video = await session.get(Video, video_id, with_for_update=True)
+        if video is None or video.status != "uploading":
+            return False
+        video.status, video.status_detail = "processing", "waiting for processing"
+        video.source_key = source_key
+        video.source_size = video.upload_offset = video.upload_length or 0
+    await topics.publish(
+        platform.events, topics.VIDEOS, video_id, "video.processing", **_video_event(video)
+    )
+    return True
+
+
+async def delete_uploading(platform: Platform, video_id: int) -> bool:
+    """Delete a video that is still ``uploading`` (termination, expiry); False if it is not."""
+    async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
+        video = await session.get(Video, video_id, with_for_update=True)
+        if video is None or video.status != "uploading":
+            return False
+        for table in (Like, Comment, Share):
+            await session.execute(delete(table).where(table.video_id == video_id))
+        await session.delete(video)
+    await topics.publish(
+        platform.events,
+        topics.VIDEOS,
+        video_id,
+        "video.deleted",
+        video_id=video_id,
+        author_id=video.author_id,
+        like_count=video.like_count,
+    )
+    return True
+
+
+async def publish_video_event(platform: Platform, video: Video, type_: str) -> None:
+    await topics.publish(platform.events, topics.VIDEOS, video.id, type_, **_video_event(video))

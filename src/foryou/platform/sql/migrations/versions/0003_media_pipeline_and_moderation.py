@@ -60,6 +60,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_videos_status_heartbeat_ms", ["status", "heartbeat_ms"], unique=False
         )
+    # Videos published before the pipeline existed are finished: nothing to reconcile.
+    op.execute("UPDATE videos SET progress = 100 WHERE status <> 'processing'")
 
 
 def downgrade() -> None:

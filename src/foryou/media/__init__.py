@@ -1,0 +1,1 @@
+"""The media pipeline: validate, transcode, package, screen. Pure helpers need no settings."""

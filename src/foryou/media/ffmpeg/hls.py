@@ -1,0 +1,160 @@
+"""ffmpeg arguments for the HLS ladder (CMAF/fMP4, closed 2 s GOPs, a 1 s first segment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from foryou.media.ffmpeg.probe import Probe
+from foryou.media.ladder import Rung
+
+SEGMENT_S = 2
+FIRST_SEGMENT_S = 1
+# A keyframe at 0, at 1 s, then every 2 s: the first segment is short for a fast start.
+KEYFRAMES = f"expr:gte(t,{FIRST_SEGMENT_S}+(n_forced-1)*{SEGMENT_S})"
+
+
+@dataclass(frozen=True)
+class Stills:
+    """Pictures taken in the same decode as the first rung."""
+
+    poster: Path
+    thumb: Path
+    frames_dir: Path
+    frame_count: int = 4
+
+
+def input_args(source: Path, probe: Probe) -> list[str]:
+    args = ["-i", str(source)]
+    if not probe.has_audio:  # every rung carries audio, so players never switch layouts
+        args += ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"]
+    return args
+
+
+def _audio_map(probe: Probe) -> str:
+    return f"0:{probe.audio_index}" if probe.has_audio else "1:a:0"
+
+
+def _scale(rung: Rung, source_fps: float) -> str:
+    chain = f"scale={rung.width}:{rung.height}:flags=bicubic,setsar=1"
+    if source_fps > rung.fps + 0.5:
+        chain += f",fps={rung.fps:g}"
+    return chain + ",format=yuv420p"
+
+
+def _rung_output(rung: Rung, label: str, probe: Probe, out_dir: Path, preset: str) -> list[str]:
+    gop = max(1, round(rung.fps * SEGMENT_S))
+    return [
+        "-map",
+        f"[{label}]",
+        "-map",
+        _audio_map(probe),
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-profile:v",
+        "high",
+        "-crf",
+        "23",
+        "-maxrate",
+        f"{rung.video_kbps}k",
+        "-bufsize",
+        f"{rung.video_kbps * 2}k",
+        "-g",
+        str(gop),
+        "-sc_threshold",
+        "0",
+        "-flags",
+        "+cgop",
+        "-force_key_frames",
+        KEYFRAMES,
+        "-c:a",
+        "aac",
+        "-b:a",
+        f"{rung.audio_kbps}k",
+        "-ac",
+        "2",
+        "-ar",
+        "48000",
+        "-shortest",
+        "-f",
+        "hls",
+        "-hls_time",
+        str(SEGMENT_S),
+        "-hls_init_time",
+        str(FIRST_SEGMENT_S),
+        "-hls_playlist_type",
+        "vod",
+        "-hls_segment_type",
+        "fmp4",
+        "-hls_flags",
+        "independent_segments",
+        "-hls_fmp4_init_filename",
+        "init.mp4",
+        "-hls_segment_filename",
+        str(out_dir / "seg_%05d.m4s"),
+        str(out_dir / "index.m3u8"),
+    ]
+
+
+def first_pass(
+    source: Path, probe: Probe, rung: Rung, out_dir: Path, stills: Stills, preset: str
+) -> list[str]:
+    """The lowest rung, the poster, a thumbnail and keyframes for screening, in one decode."""
+    every = max(probe.duration_s / stills.frame_count, 0.05)
+    graph = (
+        f"[0:{probe.video_index}]split=4[a][b][c][d];"
+        f"[a]{_scale(rung, probe.fps)}[rung];"
+        # the most representative of the first frames, never a black fade-in
+        "[b]thumbnail=n=60,scale=720:720:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+        "setsar=1[poster];"
+        "[c]thumbnail=n=60,scale=240:240:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+        "setsar=1[thumb];"
+        f"[d]fps=1/{every:.3f},scale=320:320:force_original_aspect_ratio=decrease,setsar=1[frames]"
+    )
+    return [
+        *input_args(source, probe),
+        "-filter_complex",
+        graph,
+        *_rung_output(rung, "rung", probe, out_dir, preset),
+        "-map",
+        "[poster]",
+        "-frames:v",
+        "1",
+        "-q:v",
+        "3",
+        "-update",
+        "1",
+        str(stills.poster),
+        "-map",
+        "[thumb]",
+        "-frames:v",
+        "1",
+        "-q:v",
+        "4",
+        "-update",
+        "1",
+        str(stills.thumb),
+        "-map",
+        "[frames]",
+        "-frames:v",
+        str(stills.frame_count),
+        "-q:v",
+        "4",
+        str(stills.frames_dir / "frame_%02d.jpg"),
+    ]
+
+
+def rest_pass(
+    source: Path, probe: Probe, rungs: list[Rung], out_dirs: list[Path], preset: str
+) -> list[str]:
+    """The other rungs from one decode of the source."""
+    labels = [f"r{i}" for i in range(len(rungs))]
+    graph = f"[0:{probe.video_index}]split={len(rungs)}" + "".join(f"[s{i}]" for i in labels)
+    for rung, label in zip(rungs, labels, strict=True):
+        graph += f";[s{label}]{_scale(rung, probe.fps)}[{label}]"
+    args = [*input_args(source, probe), "-filter_complex", graph]
+    for rung, label, out_dir in zip(rungs, labels, out_dirs, strict=True):
+        args += _rung_output(rung, label, probe, out_dir, preset)
+    return args

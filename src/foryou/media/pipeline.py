@@ -1,0 +1,209 @@
+"""A video's processing: probe → validate → first rung + stills → screen → publish → other rungs.
+
+The explicit state machine lives in ``foryou.media.states``. Every step is idempotent
+(output keys are fixed per video), so a job retried after a crash simply starts over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+
+from foryou.domains.moderation import service as moderation
+from foryou.domains.videos import keys
+from foryou.domains.videos.models import Video
+from foryou.media import screening, states
+from foryou.media.ffmpeg import hls
+from foryou.media.ffmpeg.playlists import AAC_LC, Variant, master_playlist, video_codec_of
+from foryou.media.ffmpeg.probe import Probe, probe
+from foryou.media.ffmpeg.run import FfmpegFailed, run_ffmpeg
+from foryou.media.ladder import Rung, ladder
+from foryou.media.validate import refusal
+from foryou.platform import Platform
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 2.0
+FIRST_RUNG_PRESET = "veryfast"
+OTHER_RUNGS_PRESET = "veryfast"
+BLOCKLIST_DISTANCE = 10
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment"}
+
+
+class Progress:
+    """Progress 0-100 written with the heartbeat, so a stale heartbeat means a dead worker."""
+
+    def __init__(self, platform: Platform, video_id: int) -> None:
+        self.platform, self.video_id, self.value = platform, video_id, 1
+
+    def set(self, value: float) -> None:
+        self.value = max(self.value, min(99, int(value)))
+
+    async def beat(self) -> None:
+        async with self.platform.sql.begin(self.platform.sql.shard_of(self.video_id)) as s:
+            await s.execute(
+                update(Video)
+                .where(Video.id == self.video_id)
+                .values(heartbeat_ms=int(time.time() * 1000), progress=self.value)
+            )
+
+    @contextlib.asynccontextmanager
+    async def beating(self) -> AsyncIterator[Progress]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(HEARTBEAT_S)
+                with contextlib.suppress(Exception):  # a missed beat is not a failure
+                    await self.beat()
+
+        task = asyncio.create_task(loop())
+        try:
+            yield self
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def _timeout(probe_: Probe, passes: int) -> float:
+    return 120 + probe_.duration_s * 8 * passes
+
+
+async def _upload_dir(platform: Platform, local: Path, video_id: int, rung: str) -> None:
+    for path in sorted(local.iterdir()):
+        await platform.blobs.put_file(
+            keys.rung(video_id, rung, path.name),
+            path,
+            content_type=CONTENT_TYPES.get(path.suffix, "video/mp4"),
+        )
+
+
+def _variant(rung: Rung, init_segment: bytes) -> Variant:
+    return Variant(
+        uri=f"{rung.name}/index.m3u8",
+        width=rung.width,
+        height=rung.height,
+        bandwidth=rung.bandwidth,
+        codecs=f"{video_codec_of(init_segment)},{AAC_LC}",
+        fps=rung.fps,
+    )
+
+
+async def _publish_master(
+    platform: Platform, video_id: int, variants: list[Variant], p: Probe
+) -> dict[str, Any]:
+    await platform.blobs.put(
+        keys.master(video_id),
+        master_playlist(variants).encode(),
+        content_type=CONTENT_TYPES[".m3u8"],
+    )
+    return {
+        "hls_key": keys.master(video_id),
+        "poster_key": keys.poster(video_id),
+        "thumb_key": keys.thumb(video_id),
+        "renditions": [
+            {"width": v.width, "height": v.height, "bandwidth": v.bandwidth, "codecs": v.codecs}
+            for v in variants
+        ],
+    }
+
+
+async def _screen(
+    platform: Platform, video: Video, frames: list[Path]
+) -> tuple[str | None, list[dict[str, Any]], str]:
+    """(refusal, signals, perceptual hash): a blocklisted clip is refused outright."""
+    settings = platform.settings
+    phash = await asyncio.to_thread(screening.perceptual_hash, frames)
+    blocked = screening.matches_blocklist(
+        phash, await moderation.blocked_hashes(platform), BLOCKLIST_DISTANCE
+    )
+    if blocked is not None:
+        return "this clip was removed by moderators before and cannot be uploaded again", [], phash
+    signals = screening.caption_signals(video.caption, settings.moderation_blocked_words)
+    signals += await asyncio.to_thread(
+        screening.nudity_signals, frames, settings.moderation_nudity_threshold
+    )
+    return None, signals, phash
+
+
+async def process(platform: Platform, video_id: int) -> None:
+    """The ``media.process`` job. A no-op for a video that is gone or no longer processing."""
+    video = await states.claim(platform, video_id)
+    if video is None:
+        return
+    with tempfile.TemporaryDirectory(prefix=f"foryou-{video_id}-") as tmp:
+        work = Path(tmp)
+        source = work / "source"
+        await platform.blobs.download(video.source_key, source)
+        p = await asyncio.to_thread(
+            probe, source, scan_limit_s=platform.settings.max_video_seconds + 1
+        )
+        reason = refusal(p, max_seconds=platform.settings.max_video_seconds)
+        if reason is not None:
+            await states.refuse(platform, video_id, reason)
+            return
+        rungs = ladder(p.width, p.height, p.fps)
+        for rung in rungs:
+            (work / rung.name).mkdir()
+        stills = hls.Stills(work / "poster.jpg", work / "thumb.jpg", work / "frames")
+        stills.frames_dir.mkdir()
+        progress = Progress(platform, video_id)
+        async with progress.beating():
+            first, rest = rungs[0], rungs[1:]
+            share = 40 if rest else 90
+            try:
+                await run_ffmpeg(
+                    hls.first_pass(source, p, first, work / first.name, stills, FIRST_RUNG_PRESET),
+                    timeout_s=_timeout(p, 1),
+                    duration_s=p.duration_s,
+                    on_progress=lambda f: progress.set(5 + f * share),
+                )
+            except FfmpegFailed as exc:
+                log.warning("first pass failed for %s: %s", video_id, exc.stderr[-500:])
+                await states.refuse(
+                    platform, video_id, "the video stream is damaged and cannot be decoded"
+                )
+                return
+            frames = sorted(stills.frames_dir.glob("*.jpg")) or [stills.poster]
+            refused, signals, phash = await _screen(platform, video, frames)
+            if refused is not None:
+                await states.refuse(platform, video_id, refused)
+                return
+            await _upload_dir(platform, work / first.name, video_id, first.name)
+            await platform.blobs.put_file(
+                keys.poster(video_id), stills.poster, content_type="image/jpeg"
+            )
+            await platform.blobs.put_file(
+                keys.thumb(video_id), stills.thumb, content_type="image/jpeg"
+            )
+            variants = [_variant(first, (work / first.name / "init.mp4").read_bytes())]
+            playback = await _publish_master(platform, video_id, variants, p)
+            if signals:
+                await moderation.flag(platform, video_id=video_id, signals=signals)
+            await states.first_playable(platform, video_id, p, playback, phash, progress.value)
+            if rest:
+                await run_ffmpeg(
+                    hls.rest_pass(
+                        source, p, rest, [work / r.name for r in rest], OTHER_RUNGS_PRESET
+                    ),
+                    timeout_s=_timeout(p, len(rest)),
+                    duration_s=p.duration_s,
+                    on_progress=lambda f: progress.set(45 + f * 50),
+                )
+                for rung in rest:
+                    await _upload_dir(platform, work / rung.name, video_id, rung.name)
+                    variants.append(_variant(rung, (work / rung.name / "init.mp4").read_bytes()))
+                playback = await _publish_master(platform, video_id, variants, p)
+            await states.all_rungs(platform, video_id, playback)
+
+
+async def undo(platform: Platform, video_id: int) -> None:
+    """After the last failed attempt: no derived blobs, and a state that says so."""
+    await states.fail(platform, video_id, "processing failed; please try uploading again")
