@@ -206,3 +206,21 @@ async def test_unknown_video_is_404(api: httpx.AsyncClient) -> None:
     assert log.status_code == 404
     denied = await api.get("/api/v1/moderation/videos/123456789/decisions", headers=user["headers"])
     assert denied.status_code == 403
+
+
+async def test_only_held_videos_can_be_decided_or_held(
+    api: httpx.AsyncClient, sample_video: bytes
+) -> None:
+    author, mod = await signup(api), await _moderator(api)
+    video = await ready_video(api, author, sample_video)
+    never_flagged = await _decide(api, mod, video["id"], "reject", "no")
+    assert never_flagged.status_code == 409
+    platform = _platform(api)
+    async with platform.sql.begin(platform.sql.shard_of(int(video["id"]))) as session:
+        row = await session.get(Video, int(video["id"]))
+        assert row is not None
+        row.status = "failed"
+    await service.flag(platform, video_id=int(video["id"]), signals=SIGNALS)  # no revival
+    seen = (await api.get(f"/api/v1/videos/{video['id']}", headers=author["headers"])).json()
+    assert seen["status"] == "failed"
+    await service.flag(platform, video_id=123456789, signals=SIGNALS)  # gone: nothing to do

@@ -5,15 +5,21 @@ from __future__ import annotations
 import base64
 import itertools
 import os
+import socket
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from tusclient.client import TusClient
 
+from foryou.app import create_app
 from foryou.domains.videos import uploads
-from tests.conftest import AppFactory, eventually, settings_for, signup
+from tests.conftest import SAMPLE_VIDEO, AppFactory, eventually, settings_for, signup
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"
@@ -79,8 +85,9 @@ async def test_options_advertise_tus(api: httpx.AsyncClient) -> None:
 
 
 async def test_upload_in_three_chunks_becomes_a_video(
-    api: httpx.AsyncClient, sample_video: bytes
+    api_any: httpx.AsyncClient, sample_video: bytes
 ) -> None:
+    api = api_any
     user = await signup(api)
     url = await start(
         api,
@@ -274,7 +281,8 @@ async def test_offsets_survive_a_restart(
     assert await platform.blobs.get(f"videos/{url.rsplit('/', 1)[1]}/source") == sample_video
 
 
-async def test_expire_abandoned(api: httpx.AsyncClient) -> None:
+async def test_expire_abandoned(api_any: httpx.AsyncClient) -> None:
+    api = api_any
     user = await signup(api)
     platform = api.app.state.platform
     old, fresh = await start(api, user, 100), await start(api, user, 100)
@@ -298,3 +306,47 @@ async def test_empty_upload_is_rejected(api: httpx.AsyncClient, length: int) -> 
     url = await start(api, user, length)
     assert (await patch(api, user, url, 0, b"")).status_code == 204
     assert (await video_of(api, user, url))["status"] == "rejected"
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """The app on a real socket (uvicorn in a thread), for a real tus client."""
+    app = create_app(settings_for("embedded", tmp_path))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_tuspy_uploads_and_resumes(live_server: str, sample_video: bytes) -> None:
+    signed = httpx.post(
+        f"{live_server}/api/v1/auth/signup", json={"username": "tusclient", "password": "p" * 10}
+    )
+    auth = {"Authorization": f"Bearer {signed.json()['access_token']}"}
+    client = TusClient(f"{live_server}/api/v1/uploads", headers=auth)
+    chunk = len(sample_video) // 3 + 1
+    first = client.uploader(
+        file_path=str(SAMPLE_VIDEO),
+        chunk_size=chunk,
+        metadata={"filename": "clip.mp4", "caption": "Via tus #Resumable"},
+    )
+    first.upload_chunk()  # then the client goes away
+    assert first.url is not None
+    again = client.uploader(file_path=str(SAMPLE_VIDEO), chunk_size=chunk, url=first.url)
+    assert again.offset == chunk  # asked the server with HEAD
+    again.upload()
+    video_id = first.url.rsplit("/", 1)[1]
+    video = httpx.get(f"{live_server}/api/v1/videos/{video_id}", headers=auth).json()
+    assert video["status"] in ("processing", "ready")
+    assert video["hashtags"] == ["resumable"]
