@@ -8,7 +8,10 @@ the commit) or behind it (a lost page cache), so the offset a client resumes fro
 
 On the last byte the staged file is sniffed: not a video → the row stays ``rejected`` with a
 ``status_detail`` the client can read, the staged bytes are dropped; a video → its source
-blob is stored, the row turns ``processing`` and ``processing.start`` takes over.
+blob is stored, the row turns ``processing`` and ``processing.start`` takes over. The
+rejected row is kept so that the client can read why; ``DELETE /api/v1/videos/{id}`` removes
+it. One PATCH at a time per upload is enforced within a process (a second gets 409);
+``expire_abandoned`` also sweeps staging files whose upload was deleted another way.
 """
 
 from __future__ import annotations
