@@ -22,12 +22,19 @@ from tests.conftest import settings_for
 # Derandomized so CI sees the same inputs each run; FORYOU_FUZZ_EXAMPLES=500 digs deeper.
 EXAMPLES_PER_OPERATION = int(os.environ.get("FORYOU_FUZZ_EXAMPLES", "30"))
 # A schema cannot say "a video file": random bytes that match it are refused with 415.
+# tus answers a wrong protocol version with 412 and an over-long upload with 413.
 CONFIG = schemathesis.Config.from_dict(
     {
         "checks": {
             "positive_data_acceptance": {
                 "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "415", "429"]
-            }
+            },
+            "negative_data_rejection": {
+                "expected-statuses": [
+                    "400", "401", "403", "404", "405", "406", "409", "412", "413", "415",
+                    "422", "428", "429",
+                ]
+            },
         }
     }
 )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,7 @@ async def test_upload_in_three_chunks_becomes_a_video(
 async def _cut_patch(app: Any, user: dict[str, Any], url: str, at: int, part: bytes) -> None:
     """A PATCH whose client drops after ``part``: the server sees http.disconnect."""
     headers = {**user["headers"], **TUS, "Upload-Offset": str(at), "Content-Type": OCTETS}
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"type": "http.request", "body": part, "more_body": True},
         {"type": "http.disconnect"},
     ]
@@ -297,6 +298,51 @@ async def test_expire_abandoned(api_any: httpx.AsyncClient) -> None:
     assert (await api.head(old, headers={**user["headers"], **TUS})).status_code == 404
     assert await offset(api, user, fresh) == 0
     assert await uploads.expire_abandoned(platform, older_than_s=600) == 0
+
+
+async def test_a_failed_store_leaves_no_orphan(
+    api: httpx.AsyncClient, sample_video: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await signup(api)
+    platform = api.app.state.platform
+    url = await start(api, user, len(sample_video))
+    real_put = platform.blobs.put_file
+
+    async def put_then_fail(key: str, path: Path, **kwargs: Any) -> Any:
+        await real_put(key, path, **kwargs)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(platform.blobs, "put_file", put_then_fail)
+    response = await patch(api, user, url, 0, sample_video)
+    assert response.status_code == 503, response.text
+    video = await video_of(api, user, url)
+    assert video["status"] == "failed" and "upload" in video["status_detail"]
+    assert await platform.blobs.list("videos") == []
+    assert not staged(api, url).exists()
+
+
+async def test_one_patch_at_a_time(api: httpx.AsyncClient) -> None:
+    user = await signup(api)
+    url = await start(api, user, 100)
+    release = asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield b"\0" * 10
+        await release.wait()
+        yield b"\0" * 10
+
+    first = asyncio.create_task(
+        api.patch(
+            url,
+            headers={**user["headers"], **TUS, "Upload-Offset": "0", "Content-Type": OCTETS},
+            content=slow_body(),
+        )
+    )
+    await asyncio.sleep(0.2)
+    second = await patch(api, user, url, 0, b"\0" * 10)
+    assert second.status_code == 409
+    release.set()
+    assert (await first).headers["upload-offset"] == "20"
 
 
 @pytest.mark.parametrize("length", [0])

@@ -161,6 +161,7 @@ def build_router(*, max_upload_bytes: int) -> APIRouter:
                 409: "Upload-Offset is not the upload's offset, or the upload is finished",
                 413: "over the upload limit",
                 415: f"the body is not {tus.OFFSET_STREAM}",
+                503: "the finished upload could not be stored (the video is failed)",
             },
             tus.TUS_RESUMABLE,
             upload_offset,

@@ -40,6 +40,7 @@ NOT_A_VIDEO = (
     "not a video file we can read (MP4, MOV, WebM, MKV, AVI, FLV, MPEG-TS or Ogg); "
     "upload a video file"
 )
+STORE_FAILED = "the upload could not be stored; please upload the video again"
 _WRITE_BATCH = 1 << 20
 _appending: set[int] = set()  # uploads with a PATCH in flight in this process
 log = get_logger(__name__)
@@ -214,8 +215,11 @@ async def complete(platform: Platform, video_id: int) -> None:
         if not await service.attach_source(platform, video_id, source_key=source_key):
             await platform.blobs.delete(source_key)  # terminated meanwhile
             return
-    except BaseException:
+    except Exception as exc:
         log.exception("upload could not be completed", extra={"video_id": video_id})
+        await _fail(platform, video_id, source_key)
+        raise Problem(503, STORE_FAILED, kind="upload-not-stored") from exc
+    except BaseException:  # cancelled: still leave no orphan, no stuck row
         await asyncio.shield(_fail(platform, video_id, source_key))
         raise
     finally:
@@ -229,9 +233,7 @@ async def complete(platform: Platform, video_id: int) -> None:
 
 async def _fail(platform: Platform, video_id: int, source_key: str) -> None:
     await platform.blobs.delete(source_key)
-    await service.set_status(
-        platform, video_id, "failed", "the upload could not be stored; please upload it again"
-    )
+    await service.set_status(platform, video_id, "failed", STORE_FAILED)
 
 
 async def terminate(platform: Platform, video: Video) -> None:
