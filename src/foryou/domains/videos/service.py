@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from foryou.domains.accounts import service as accounts
 from foryou.domains.accounts.models import User
@@ -153,16 +154,25 @@ async def remove(platform: Platform, *, video_id: int, principal: Principal) -> 
             raise Problem(
                 403, "only the video's author or a moderator can delete it", kind="not-owner"
             )
-        for table in (Like, Comment, Share):
-            await session.execute(delete(table).where(table.video_id == video_id))
-        await session.delete(video)
+        await _delete_row(session, video)
     await platform.blobs.delete_prefix(keys.prefix(video_id))
+    await _publish_deleted(platform, video)
+
+
+async def _delete_row(session: AsyncSession, video: Video) -> None:
+    """The video and its likes, comments and shares: all on its shard, in one transaction."""
+    for table in (Like, Comment, Share):
+        await session.execute(delete(table).where(table.video_id == video.id))
+    await session.delete(video)
+
+
+async def _publish_deleted(platform: Platform, video: Video) -> None:
     await topics.publish(
         platform.events,
         topics.VIDEOS,
-        video_id,
+        video.id,
         "video.deleted",
-        video_id=video_id,
+        video_id=video.id,
         author_id=video.author_id,
         like_count=video.like_count,
     )
@@ -327,18 +337,8 @@ async def delete_uploading(platform: Platform, video_id: int) -> bool:
         video = await session.get(Video, video_id, with_for_update=True)
         if video is None or video.status != "uploading":
             return False
-        for table in (Like, Comment, Share):
-            await session.execute(delete(table).where(table.video_id == video_id))
-        await session.delete(video)
-    await topics.publish(
-        platform.events,
-        topics.VIDEOS,
-        video_id,
-        "video.deleted",
-        video_id=video_id,
-        author_id=video.author_id,
-        like_count=video.like_count,
-    )
+        await _delete_row(session, video)
+    await _publish_deleted(platform, video)
     return True
 
 
