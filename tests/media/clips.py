@@ -16,12 +16,15 @@ def make_clip(
     rate: int = 30,
     audio: bool = True,
     extra: list[str] | None = None,
+    codec: str = "libx264",
 ) -> Path:
     args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi"]
     args += ["-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}"]
-    args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    args += ["-c:v", codec]
+    if codec == "libx264":
+        args += ["-preset", "ultrafast", "-pix_fmt", "yuv420p"]
     if audio:
         args += ["-c:a", "aac", "-shortest"]
     args += [*(extra or []), str(path)]

@@ -113,7 +113,17 @@ async def test_bad_files_are_refused_with_reasons_and_leave_nothing(
     api = await make_client(settings_for("embedded", tmp_path, max_video_seconds=2))
     user = await signup(api)
     clip = make_clip(tmp_path / "ok.mp4", seconds=1)
+    corrupt = bytearray(make_clip(tmp_path / "c.mp4", seconds=2).read_bytes())
+    middle = len(corrupt) // 2
+    corrupt[middle - 20_000 : middle + 20_000 : 7] = bytes(
+        (i * 151 + 7) % 256 for i in range(len(range(middle - 20_000, middle + 20_000, 7)))
+    )
+    image = make_clip(
+        tmp_path / "still.png", seconds=0.04, audio=False, codec="png", extra=["-frames:v", "1"]
+    )
     cases: dict[str, tuple[bytes, str]] = {
+        "corrupt in the middle": (bytes(corrupt), "the video is damaged"),
+        "an image": (image.read_bytes(), "415"),
         "text named .mp4": (b"hello, I am not a video" * 10, "415"),
         "empty": (b"", "415"),
         "truncated": (

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_S = 2.0
 FIRST_RUNG_PRESET = "veryfast"
 OTHER_RUNGS_PRESET = "veryfast"
-BLOCKLIST_DISTANCE = 10
+DAMAGE_TOLERANCE = 3  # a stray decoder complaint is common in phone files; a run is not
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment"}
 
 
@@ -70,6 +70,11 @@ class Progress:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def decode_errors(stderr: str) -> int:
+    """Lines ffmpeg logged at error level while transcoding: each a packet it could not decode."""
+    return sum(1 for line in stderr.splitlines() if line.strip())
 
 
 def _timeout(probe_: Probe, passes: int) -> float:
@@ -122,7 +127,7 @@ async def _screen(
     settings = platform.settings
     phash = await asyncio.to_thread(screening.perceptual_hash, frames)
     blocked = screening.matches_blocklist(
-        phash, await moderation.blocked_hashes(platform), BLOCKLIST_DISTANCE
+        phash, await moderation.blocked_hashes(platform), screening.DEFAULT_MAX_DISTANCE
     )
     if blocked is not None:
         return "this clip was removed by moderators before and cannot be uploaded again", [], phash
@@ -159,7 +164,7 @@ async def process(platform: Platform, video_id: int) -> None:
             first, rest = rungs[0], rungs[1:]
             share = 40 if rest else 90
             try:
-                await run_ffmpeg(
+                stderr = await run_ffmpeg(
                     hls.first_pass(source, p, first, work / first.name, stills, FIRST_RUNG_PRESET),
                     timeout_s=_timeout(p, 1),
                     duration_s=p.duration_s,
@@ -169,6 +174,12 @@ async def process(platform: Platform, video_id: int) -> None:
                 log.warning("first pass failed for %s: %s", video_id, exc.stderr[-500:])
                 await states.refuse(
                     platform, video_id, "the video stream is damaged and cannot be decoded"
+                )
+                return
+            damage = decode_errors(stderr)
+            if damage > DAMAGE_TOLERANCE:
+                await states.refuse(
+                    platform, video_id, f"the video is damaged: {damage} errors while decoding it"
                 )
                 return
             frames = sorted(stills.frames_dir.glob("*.jpg")) or [stills.poster]

@@ -26,7 +26,7 @@ from foryou.platform import Platform
 TRANSITIONS = {
     "uploading": {"processing", "rejected", "failed"},
     "processing": {"ready", "rejected", "failed"},
-    "ready": {"rejected"},
+    "ready": {"processing", "rejected"},  # back to processing: held for review after publishing
     "rejected": set(),
     "failed": set(),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from foryou.domains.accounts.schemas import AuthorRef
 from foryou.domains.common import Id, Trimmed
@@ -51,6 +51,12 @@ class VideoPublic(BaseModel):
     height: int | None
     status: Status
     status_detail: str
+    progress: int = Field(
+        ge=0,
+        le=100,
+        description="processing progress, 0-100 (an extension of the v1 contract): 100 once "
+        "every rendition is published; follow it live on GET /api/v1/videos/{id}/events",
+    )
     visibility: Visibility
     created_at: datetime
     counts: Counts

@@ -229,6 +229,7 @@ async def to_public(
                 height=video.height,
                 status=video.status,  # type: ignore[arg-type]
                 status_detail=video.status_detail,
+                progress=max(0, min(100, video.progress)),
                 visibility=video.visibility,  # type: ignore[arg-type]
                 created_at=created_at(video.id),
                 counts=Counts(
