@@ -10,19 +10,27 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from foryou.domains.videos import keys
 from foryou.domains.videos.models import Video
 from foryou.media import states
 from foryou.media.jobs import platform_jobs, reconcile
-from tests.conftest import eventually, settings_for, signup, upload
+from tests import servers
+from tests.conftest import _flush_redis, eventually, settings_for, signup, upload
 from tests.media.clips import make_clip
 from tests.media.test_pipeline import all_rungs
 
 
+@pytest.mark.parametrize("queue", ["sqlite", "redis"])
 async def test_a_killed_worker_s_job_is_retried_and_finished(
-    make_client: Any, tmp_path: Path
+    make_client: Any, tmp_path: Path, queue: str
 ) -> None:
-    settings = settings_for("embedded", tmp_path, media_embedded_workers=0)
+    jobs = {}
+    if queue == "redis":
+        await _flush_redis()
+        jobs = {"jobs": f"{servers.REDIS}/{servers.REDIS_DB_APP}"}
+    settings = settings_for("embedded", tmp_path, media_embedded_workers=0, **jobs)
     api = await make_client(settings)
     platform = api._transport.app.state.platform  # type: ignore[attr-defined]
     user = await signup(api)
@@ -38,7 +46,7 @@ async def test_a_killed_worker_s_job_is_retried_and_finished(
             "--data-dir",
             str(settings.data_dir),
         ],
-        env={**os.environ, "FORYOU_LOG_LEVEL": "WARNING"},
+        env={**os.environ, "FORYOU_LOG_LEVEL": "WARNING", "FORYOU_JOBS": settings.jobs},
         start_new_session=True,
     )
     try:
