@@ -158,3 +158,22 @@ async def test_bad_files_are_refused_with_reasons_and_leave_nothing(
         body = await settled(api, user, response.json()["id"])
         assert body["status"] == "rejected" and expected in body["status_detail"], (name, body)
         assert await blob_keys(api, body["id"]) == [], name
+
+
+async def test_the_optional_hevc_ladder_is_advertised_with_its_codecs(
+    make_client: Any, tmp_path: Path
+) -> None:
+    from tests.conftest import settings_for
+
+    api = await make_client(settings_for("embedded", tmp_path, hevc_ladder=True))
+    user = await signup(api)
+    clip = make_clip(tmp_path / "small.mp4", size="540x960", seconds=2)
+    video = await upload(api, user, clip.read_bytes())
+    body = await all_rungs(api, user, video["id"], 4)  # 360 and 540, each in H.264 and HEVC
+    codecs = [r["codecs"] for r in body["playback"]["renditions"]]
+    assert [c.split(".")[0] for c in codecs] == ["avc1", "avc1", "hvc1", "hvc1"]
+    assert all(c.endswith(",mp4a.40.2") for c in codecs)
+    master = (await api.get(body["playback"]["hls"])).text
+    assert "540-hevc/index.m3u8" in master and 'CODECS="hvc1.1.6.L' in master
+    segment_list = (await api.get(body["playback"]["hls"].replace("master", "540-hevc/index"))).text
+    assert "#EXT-X-MAP" in segment_list

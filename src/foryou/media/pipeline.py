@@ -22,7 +22,13 @@ from foryou.domains.videos import keys
 from foryou.domains.videos.models import Video
 from foryou.media import screening, states
 from foryou.media.ffmpeg import hls
-from foryou.media.ffmpeg.playlists import AAC_LC, Variant, master_playlist, video_codec_of
+from foryou.media.ffmpeg.playlists import (
+    AAC_LC,
+    Variant,
+    hevc_codec_of,
+    master_playlist,
+    video_codec_of,
+)
 from foryou.media.ffmpeg.probe import Probe, probe
 from foryou.media.ffmpeg.run import FfmpegFailed, run_ffmpeg
 from foryou.media.ladder import Rung, ladder
@@ -90,15 +96,49 @@ async def _upload_dir(platform: Platform, local: Path, video_id: int, rung: str)
         )
 
 
-def _variant(rung: Rung, init_segment: bytes) -> Variant:
+def _variant(rung: Rung, init_segment: bytes, codec: str = "h264") -> Variant:
+    video_codec = hevc_codec_of if codec == "hevc" else video_codec_of
     return Variant(
-        uri=f"{rung.name}/index.m3u8",
+        uri=f"{_rung_dir(rung, codec)}/index.m3u8",
         width=rung.width,
         height=rung.height,
-        bandwidth=rung.bandwidth,
-        codecs=f"{video_codec_of(init_segment)},{AAC_LC}",
+        bandwidth=rung.bandwidth * 7 // 10 if codec == "hevc" else rung.bandwidth,
+        codecs=f"{video_codec(init_segment)},{AAC_LC}",
         fps=rung.fps,
     )
+
+
+def _rung_dir(rung: Rung, codec: str) -> str:
+    return f"{rung.name}-hevc" if codec == "hevc" else rung.name
+
+
+async def _encode(
+    platform: Platform,
+    video_id: int,
+    source: Path,
+    p: Probe,
+    rungs: list[Rung],
+    work: Path,
+    progress: Progress,
+    span: tuple[int, int],
+    codec: str = "h264",
+) -> list[Variant]:
+    """Encode ``rungs`` from one decode, store them, and give their master-playlist entries."""
+    dirs = [work / _rung_dir(rung, codec) for rung in rungs]
+    for directory in dirs:
+        directory.mkdir(exist_ok=True)
+    low, high = span
+    await run_ffmpeg(
+        hls.rest_pass(source, p, rungs, dirs, OTHER_RUNGS_PRESET, codec),
+        timeout_s=_timeout(p, len(rungs) * (3 if codec == "hevc" else 1)),
+        duration_s=p.duration_s,
+        on_progress=lambda f: progress.set(low + f * (high - low)),
+    )
+    variants = []
+    for rung, directory in zip(rungs, dirs, strict=True):
+        await _upload_dir(platform, directory, video_id, directory.name)
+        variants.append(_variant(rung, (directory / "init.mp4").read_bytes(), codec))
+    return variants
 
 
 async def _publish_master(
@@ -200,17 +240,13 @@ async def process(platform: Platform, video_id: int) -> None:
                 await moderation.flag(platform, video_id=video_id, signals=signals)
             await states.first_playable(platform, video_id, p, playback, phash, progress.value)
             if rest:
-                await run_ffmpeg(
-                    hls.rest_pass(
-                        source, p, rest, [work / r.name for r in rest], OTHER_RUNGS_PRESET
-                    ),
-                    timeout_s=_timeout(p, len(rest)),
-                    duration_s=p.duration_s,
-                    on_progress=lambda f: progress.set(45 + f * 50),
+                span = (45, 95) if not platform.settings.hevc_ladder else (45, 70)
+                variants += await _encode(platform, video_id, source, p, rest, work, progress, span)
+                playback = await _publish_master(platform, video_id, variants, p)
+            if platform.settings.hevc_ladder:
+                variants += await _encode(
+                    platform, video_id, source, p, rungs, work, progress, (70, 95), "hevc"
                 )
-                for rung in rest:
-                    await _upload_dir(platform, work / rung.name, video_id, rung.name)
-                    variants.append(_variant(rung, (work / rung.name / "init.mp4").read_bytes()))
                 playback = await _publish_master(platform, video_id, variants, p)
             await states.all_rungs(platform, video_id, playback)
 

@@ -42,31 +42,29 @@ def _scale(rung: Rung, source_fps: float) -> str:
     return chain + ",format=yuv420p"
 
 
-def _rung_output(rung: Rung, label: str, probe: Probe, out_dir: Path, preset: str) -> list[str]:
+def _video_codec_args(codec: str, rung: Rung, preset: str, gop: int) -> list[str]:
+    if codec == "hevc":  # ~30 % fewer bits for the same picture; tagged hvc1 for Apple players
+        kbps = rung.video_kbps * 7 // 10
+        params = f"keyint={gop}:min-keyint=1:scenecut=0:open-gop=0:log-level=error"
+        args = ["-c:v", "libx265", "-preset", preset, "-crf", "26", "-tag:v", "hvc1"]
+        args += ["-x265-params", params]
+    else:
+        kbps = rung.video_kbps
+        args = ["-c:v", "libx264", "-preset", preset, "-profile:v", "high", "-crf", "23"]
+        args += ["-sc_threshold", "0", "-flags", "+cgop"]
+    return [*args, "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k", "-g", str(gop)]
+
+
+def _rung_output(
+    rung: Rung, label: str, probe: Probe, out_dir: Path, preset: str, codec: str = "h264"
+) -> list[str]:
     gop = max(1, round(rung.fps * SEGMENT_S))
     return [
         "-map",
         f"[{label}]",
         "-map",
         _audio_map(probe),
-        "-c:v",
-        "libx264",
-        "-preset",
-        preset,
-        "-profile:v",
-        "high",
-        "-crf",
-        "23",
-        "-maxrate",
-        f"{rung.video_kbps}k",
-        "-bufsize",
-        f"{rung.video_kbps * 2}k",
-        "-g",
-        str(gop),
-        "-sc_threshold",
-        "0",
-        "-flags",
-        "+cgop",
+        *_video_codec_args(codec, rung, preset, gop),
         "-force_key_frames",
         KEYFRAMES,
         "-c:a",
@@ -147,14 +145,19 @@ def first_pass(
 
 
 def rest_pass(
-    source: Path, probe: Probe, rungs: list[Rung], out_dirs: list[Path], preset: str
+    source: Path,
+    probe: Probe,
+    rungs: list[Rung],
+    out_dirs: list[Path],
+    preset: str,
+    codec: str = "h264",
 ) -> list[str]:
-    """The other rungs from one decode of the source."""
+    """Several rungs from one decode of the source."""
     labels = [f"r{i}" for i in range(len(rungs))]
     graph = f"[0:{probe.video_index}]split={len(rungs)}" + "".join(f"[s{i}]" for i in labels)
     for rung, label in zip(rungs, labels, strict=True):
         graph += f";[s{label}]{_scale(rung, probe.fps)}[{label}]"
     args = [*input_args(source, probe), "-filter_complex", graph]
     for rung, label, out_dir in zip(rungs, labels, out_dirs, strict=True):
-        args += _rung_output(rung, label, probe, out_dir, preset)
+        args += _rung_output(rung, label, probe, out_dir, preset, codec)
     return args
