@@ -28,6 +28,11 @@ async def test_unknown_route_and_method_are_problems(api: httpx.AsyncClient) -> 
     wrong_method = await api.delete("/api/v1/auth/login")
     assert wrong_method.status_code == 405
     assert wrong_method.headers["content-type"] == "application/problem+json"
+    assert wrong_method.headers["allow"] == "POST"
+    both = await api.delete("/api/v1/me")  # two routes share the path: both methods named
+    assert both.headers["allow"] == "GET, PATCH"
+    deep = await api.post("/media/videos/1/hls/360/seg_00001.m4s")  # a {key:path} route
+    assert deep.status_code == 405 and deep.headers["allow"] == "GET, HEAD"
 
 
 async def test_wrong_types_and_malformed_json(api: httpx.AsyncClient) -> None:

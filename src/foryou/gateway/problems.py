@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -13,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from foryou.observability.logging import get_logger
 
@@ -75,20 +75,19 @@ class Problem(Exception):
         )
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def _allowed_methods(app: FastAPI, path: str) -> str:
-    """Every method the path supports. Starlette's own 405 names only the first route that
-    matched the path, though one path often has several routes (GET and PATCH /me)."""
-    table = getattr(app.state, "allowed_methods", None)
-    if table is None:
-        table = [
-            (
-                re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"),
-                ", ".join(sorted(m.upper() for m in ops)),
-            )
-            for template, ops in app.openapi()["paths"].items()
-        ]
-        app.state.allowed_methods = table
-    return next((methods for pattern, methods in table if pattern.match(path)), "")
+    """Every method the path supports, asked of the router itself (so ``{key:path}`` routes
+    and included routers count). Starlette's own 405 names only the first route that matched
+    the path, though one path often has several routes (GET and PATCH /me)."""
+
+    def serves(method: str) -> bool:
+        scope = {"type": "http", "path": path, "root_path": "", "method": method}
+        return any(route.matches(scope)[0] is Match.FULL for route in app.router.routes)
+
+    return ", ".join(method for method in _METHODS if serves(method))
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
