@@ -97,11 +97,11 @@ class Jobs:
                 name=job.name,
             )(run)
 
-    def enqueue_blocking(self, name: str, **payload: Any) -> None:
-        self._tasks[name](**payload)
+    def enqueue_blocking(self, job_type: str, /, **payload: Any) -> None:
+        self._tasks[job_type](**payload)
 
-    async def enqueue(self, name: str, **payload: Any) -> None:
-        await asyncio.to_thread(self.enqueue_blocking, name, **payload)
+    async def enqueue(self, job_type: str, /, **payload: Any) -> None:
+        await asyncio.to_thread(self.enqueue_blocking, job_type, **payload)
 
     def pending(self) -> int:
         return int(self.huey.pending_count())
