@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from foryou.cli import app
 from foryou.domains.accounts import service
+from foryou.media import ffmpeg
 from foryou.platform import Platform
 from foryou.platform.sql.migrate import upgrade_all
 from foryou.settings import Settings
@@ -19,8 +20,22 @@ runner = CliRunner()
 def test_doctor_reports_each_backend(tmp_path: Path) -> None:
     result = runner.invoke(app, ["doctor", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    for name in ("sql shard 0", "sql shard 3", "blobs", "kv", "events", "memory://"):
+    for name in ("sql shard 0", "sql shard 3", "blobs", "kv", "events", "memory://", "jobs"):
         assert name in result.output
+    assert "ffmpeg" in result.output and "libx264" in result.output
+
+
+def test_doctor_fails_without_a_usable_ffmpeg(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("FORYOU_FFMPEG", str(tmp_path / "no-ffmpeg-here"))
+    ffmpeg.ffmpeg_exe.cache_clear()
+    ffmpeg.capabilities.cache_clear()
+    try:
+        result = runner.invoke(app, ["doctor", "--data-dir", str(tmp_path)])
+    finally:
+        ffmpeg.ffmpeg_exe.cache_clear()
+        ffmpeg.capabilities.cache_clear()
+    assert result.exit_code == 1
+    assert "not usable" in result.output
 
 
 def test_doctor_fails_when_a_backend_does_not_answer(tmp_path: Path, monkeypatch) -> None:

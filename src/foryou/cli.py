@@ -197,8 +197,8 @@ def doctor(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
     for name in ("blobs", "kv", "events"):
         table.add_row(name, redact(getattr(settings, name)), _yes(status[name]))
     table.add_row("jobs", redact(settings.jobs), "-")
-    media = _ffmpeg_row()
-    table.add_row("ffmpeg", media[0], media[1])
+    ffmpeg_found, ffmpeg_ok = _ffmpeg_row()
+    table.add_row("ffmpeg", ffmpeg_found, _yes(ffmpeg_ok))
     source = config or os.environ.get(CONFIG_FILE_ENV)
     table.caption = (
         f"settings from {source} and FORYOU_* variables"
@@ -206,21 +206,22 @@ def doctor(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
         else ("settings from FORYOU_* variables and embedded defaults")
     )
     Console().print(table)
-    if not (all(status["sql"]) and status["blobs"] and status["kv"] and status["events"]):
+    backends_ok = all(status["sql"]) and status["blobs"] and status["kv"] and status["events"]
+    if not (backends_ok and ffmpeg_ok):
         raise typer.Exit(1)
 
 
-def _ffmpeg_row() -> tuple[str, str]:
+def _ffmpeg_row() -> tuple[str, bool]:
     from foryou.media.ffmpeg import FfmpegMissing, capabilities
 
     try:
         found = capabilities()
     except (FfmpegMissing, OSError) as exc:
-        return str(exc), _yes(False)
+        return f"not usable: {exc}", False
     encoders = found["encoders"]
     assert isinstance(encoders, dict)
     can = ", ".join(f"{name} {'yes' if ok else 'no'}" for name, ok in encoders.items())
-    return f"{found['path']} ({found['version']}; {can})", _yes(bool(encoders["libx264"]))
+    return f"{found['path']} ({found['version']}; {can})", bool(encoders["libx264"])
 
 
 def _yes(ok: bool) -> str:
