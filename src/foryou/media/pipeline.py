@@ -124,7 +124,7 @@ async def _encode(
     codec: str = "h264",
 ) -> list[Variant]:
     """Encode ``rungs`` from one decode, store them, and give their master-playlist entries."""
-    dirs = [work / _rung_dir(rung, codec) for rung in rungs]
+    dirs = [work / _rung_dir(rung, codec) for rung in rungs]  # the first rung's may exist
     for directory in dirs:
         directory.mkdir(exist_ok=True)
     low, high = span
@@ -142,7 +142,7 @@ async def _encode(
 
 
 async def _publish_master(
-    platform: Platform, video_id: int, variants: list[Variant], p: Probe
+    platform: Platform, video_id: int, variants: list[Variant]
 ) -> dict[str, Any]:
     await platform.blobs.put(
         keys.master(video_id),
@@ -160,22 +160,58 @@ async def _publish_master(
     }
 
 
+class Refused(Exception):
+    """The file cannot become a good stream; the message tells the creator why."""
+
+
+async def _probe(platform: Platform, source: Path) -> Probe:
+    limit = platform.settings.max_video_seconds
+    p = await asyncio.to_thread(probe, source, scan_limit_s=limit + 1)
+    reason = refusal(p, max_seconds=limit)
+    if reason is not None:
+        raise Refused(reason)
+    return p
+
+
+async def _first_rung(
+    source: Path, p: Probe, rung: Rung, work: Path, progress: Progress, share: int
+) -> tuple[hls.Stills, list[Path]]:
+    """Encode the lowest rung and the stills locally; the keyframes to screen."""
+    (work / rung.name).mkdir()
+    stills = hls.Stills(work / "poster.jpg", work / "thumb.jpg", work / "frames")
+    stills.frames_dir.mkdir()
+    try:
+        stderr = await run_ffmpeg(
+            hls.first_pass(source, p, rung, work / rung.name, stills, FIRST_RUNG_PRESET),
+            timeout_s=_timeout(p, 1),
+            duration_s=p.duration_s,
+            on_progress=lambda f: progress.set(5 + f * share),
+        )
+    except FfmpegFailed as exc:
+        log.warning("first pass failed: %s", exc.stderr[-500:])
+        raise Refused("the video stream is damaged and cannot be decoded") from exc
+    damage = decode_errors(stderr)
+    if damage > DAMAGE_TOLERANCE:
+        raise Refused(f"the video is damaged: {damage} errors while decoding it")
+    return stills, sorted(stills.frames_dir.glob("*.jpg")) or [stills.poster]
+
+
 async def _screen(
     platform: Platform, video: Video, frames: list[Path]
-) -> tuple[str | None, list[dict[str, Any]], str]:
-    """(refusal, signals, perceptual hash): a blocklisted clip is refused outright."""
+) -> tuple[list[dict[str, Any]], str]:
+    """(signals, perceptual hash); a clip moderators rejected before is refused outright."""
     settings = platform.settings
     phash = await asyncio.to_thread(screening.perceptual_hash, frames)
     blocked = screening.matches_blocklist(
         phash, await moderation.blocked_hashes(platform), screening.DEFAULT_MAX_DISTANCE
     )
     if blocked is not None:
-        return "this clip was removed by moderators before and cannot be uploaded again", [], phash
+        raise Refused("this clip was removed by moderators before and cannot be uploaded again")
     signals = screening.caption_signals(video.caption, settings.moderation_blocked_words)
     signals += await asyncio.to_thread(
         screening.nudity_signals, frames, settings.moderation_nudity_threshold
     )
-    return None, signals, phash
+    return signals, phash
 
 
 async def process(platform: Platform, video_id: int) -> None:
@@ -184,71 +220,45 @@ async def process(platform: Platform, video_id: int) -> None:
     if video is None:
         return
     with tempfile.TemporaryDirectory(prefix=f"foryou-{video_id}-") as tmp:
-        work = Path(tmp)
-        source = work / "source"
-        await platform.blobs.download(video.source_key, source)
-        p = await asyncio.to_thread(
-            probe, source, scan_limit_s=platform.settings.max_video_seconds + 1
-        )
-        reason = refusal(p, max_seconds=platform.settings.max_video_seconds)
-        if reason is not None:
-            await states.refuse(platform, video_id, reason)
-            return
-        rungs = ladder(p.width, p.height, p.fps)
-        for rung in rungs:
-            (work / rung.name).mkdir()
-        stills = hls.Stills(work / "poster.jpg", work / "thumb.jpg", work / "frames")
-        stills.frames_dir.mkdir()
-        progress = Progress(platform, video_id)
-        async with progress.beating():
-            first, rest = rungs[0], rungs[1:]
-            share = 40 if rest else 90
-            try:
-                stderr = await run_ffmpeg(
-                    hls.first_pass(source, p, first, work / first.name, stills, FIRST_RUNG_PRESET),
-                    timeout_s=_timeout(p, 1),
-                    duration_s=p.duration_s,
-                    on_progress=lambda f: progress.set(5 + f * share),
-                )
-            except FfmpegFailed as exc:
-                log.warning("first pass failed for %s: %s", video_id, exc.stderr[-500:])
-                await states.refuse(
-                    platform, video_id, "the video stream is damaged and cannot be decoded"
-                )
-                return
-            damage = decode_errors(stderr)
-            if damage > DAMAGE_TOLERANCE:
-                await states.refuse(
-                    platform, video_id, f"the video is damaged: {damage} errors while decoding it"
-                )
-                return
-            frames = sorted(stills.frames_dir.glob("*.jpg")) or [stills.poster]
-            refused, signals, phash = await _screen(platform, video, frames)
-            if refused is not None:
-                await states.refuse(platform, video_id, refused)
-                return
-            await _upload_dir(platform, work / first.name, video_id, first.name)
-            await platform.blobs.put_file(
-                keys.poster(video_id), stills.poster, content_type="image/jpeg"
+        try:
+            await _run(platform, video, Path(tmp))
+        except Refused as refused:
+            await states.refuse(platform, video_id, str(refused))
+
+
+async def _run(platform: Platform, video: Video, work: Path) -> None:
+    source = work / "source"
+    await platform.blobs.download(video.source_key, source)
+    p = await _probe(platform, source)
+    first, *rest = ladder(p.width, p.height, p.fps)
+    hevc = platform.settings.hevc_ladder
+    progress = Progress(platform, video.id)
+    async with progress.beating():
+        stills, frames = await _first_rung(source, p, first, work, progress, 40 if rest else 90)
+        signals, phash = await _screen(platform, video, frames)
+        # Only now is anything stored: a refused clip leaves no file behind.
+        await _upload_dir(platform, work / first.name, video.id, first.name)
+        for key, still in (
+            (keys.poster(video.id), stills.poster),
+            (keys.thumb(video.id), stills.thumb),
+        ):
+            await platform.blobs.put_file(key, still, content_type="image/jpeg")
+        variants = [_variant(first, (work / first.name / "init.mp4").read_bytes())]
+        playback = await _publish_master(platform, video.id, variants)
+        if signals:
+            await moderation.flag(platform, video_id=video.id, signals=signals)
+        await states.first_playable(platform, video.id, p, playback, phash, progress.value)
+        if rest:
+            span = (45, 70) if hevc else (45, 95)
+            variants += await _encode(platform, video.id, source, p, rest, work, progress, span)
+            playback = await _publish_master(platform, video.id, variants)
+        if hevc:
+            every = [first, *rest]
+            variants += await _encode(
+                platform, video.id, source, p, every, work, progress, (70, 95), "hevc"
             )
-            await platform.blobs.put_file(
-                keys.thumb(video_id), stills.thumb, content_type="image/jpeg"
-            )
-            variants = [_variant(first, (work / first.name / "init.mp4").read_bytes())]
-            playback = await _publish_master(platform, video_id, variants, p)
-            if signals:
-                await moderation.flag(platform, video_id=video_id, signals=signals)
-            await states.first_playable(platform, video_id, p, playback, phash, progress.value)
-            if rest:
-                span = (45, 95) if not platform.settings.hevc_ladder else (45, 70)
-                variants += await _encode(platform, video_id, source, p, rest, work, progress, span)
-                playback = await _publish_master(platform, video_id, variants, p)
-            if platform.settings.hevc_ladder:
-                variants += await _encode(
-                    platform, video_id, source, p, rungs, work, progress, (70, 95), "hevc"
-                )
-                playback = await _publish_master(platform, video_id, variants, p)
-            await states.all_rungs(platform, video_id, playback)
+            playback = await _publish_master(platform, video.id, variants)
+        await states.all_rungs(platform, video.id, playback)
 
 
 async def undo(platform: Platform, video_id: int) -> None:
