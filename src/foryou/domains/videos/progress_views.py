@@ -106,7 +106,7 @@ async def _events(
 async def video_events(
     video_id: VideoIdPath, viewer: MaybeUser, platform: PlatformDep
 ) -> EventSourceResponse:
-    video = await service.get(platform, video_id)
+    video = await service.get(platform, video_id) if viewer is not None else None
     if video is None or viewer is None:
         raise service.not_found(video_id)
     if viewer.user_id != video.author_id and not viewer.is_moderator:
