@@ -65,6 +65,8 @@ async def test_a_portrait_clip_plays_as_a_portrait_ladder(
     assert '#EXT-X-MAP:URI="init.mp4"' in rung.text and "#EXTINF:1.0" in rung.text
     poster = await api_any.get(body["playback"]["poster"])
     assert poster.status_code == 200 and poster.content[:2] == b"\xff\xd8"
+    thumbnail = await api_any.get(body["playback"]["thumbnail"])
+    assert thumbnail.status_code == 200 and len(thumbnail.content) < len(poster.content)
     source = await api_any.get(f"/media/{keys.source(int(video['id']))}")
     assert source.status_code == 404  # the original stays private
 

@@ -1,7 +1,9 @@
-"""A video's processing: probe → validate → first rung + stills → screen → publish → other rungs.
+"""A video's processing: probe → validate → stills → screen → ladder, published as it grows.
 
-The explicit state machine lives in ``foryou.media.states``. Every step is idempotent
-(output keys are fixed per video), so a job retried after a crash simply starts over.
+The lowest rung goes live as soon as its first (1 s) segment is stored, while ffmpeg goes on
+encoding every rung from one decode; the master lists the other rungs once they are done.
+The state machine lives in ``foryou.media.states``. Every step is idempotent (output keys
+are fixed per video), so a job retried after a crash simply starts over.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +22,9 @@ from sqlalchemy import update
 from foryou.domains.moderation import service as moderation
 from foryou.domains.videos import keys
 from foryou.domains.videos.models import Video
-from foryou.media import screening, states
+from foryou.media import publish, screening, states
 from foryou.media.ffmpeg import hls
-from foryou.media.ffmpeg.playlists import (
-    AAC_LC,
-    Variant,
-    hevc_codec_of,
-    master_playlist,
-    video_codec_of,
-)
+from foryou.media.ffmpeg.playlists import Variant
 from foryou.media.ffmpeg.probe import Probe, probe
 from foryou.media.ffmpeg.run import FfmpegFailed, run_ffmpeg
 from foryou.media.ladder import Rung, ladder
@@ -38,10 +34,9 @@ from foryou.platform import Platform
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 2.0
-FIRST_RUNG_PRESET = "veryfast"
-OTHER_RUNGS_PRESET = "veryfast"
+SYNC_EVERY_S = 0.25
+PRESET = "veryfast"
 DAMAGE_TOLERANCE = 3  # a stray decoder complaint is common in phone files; a run is not
-CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment"}
 
 
 class Progress:
@@ -83,81 +78,8 @@ def decode_errors(stderr: str) -> int:
     return sum(1 for line in stderr.splitlines() if line.strip())
 
 
-def _timeout(probe_: Probe, passes: int) -> float:
-    return 120 + probe_.duration_s * 8 * passes
-
-
-async def _upload_dir(platform: Platform, local: Path, video_id: int, rung: str) -> None:
-    for path in sorted(local.iterdir()):
-        await platform.blobs.put_file(
-            keys.rung(video_id, rung, path.name),
-            path,
-            content_type=CONTENT_TYPES.get(path.suffix, "video/mp4"),
-        )
-
-
-def _variant(rung: Rung, init_segment: bytes, codec: str = "h264") -> Variant:
-    video_codec = hevc_codec_of if codec == "hevc" else video_codec_of
-    return Variant(
-        uri=f"{_rung_dir(rung, codec)}/index.m3u8",
-        width=rung.width,
-        height=rung.height,
-        bandwidth=rung.bandwidth * 7 // 10 if codec == "hevc" else rung.bandwidth,
-        codecs=f"{video_codec(init_segment)},{AAC_LC}",
-        fps=rung.fps,
-    )
-
-
-def _rung_dir(rung: Rung, codec: str) -> str:
-    return f"{rung.name}-hevc" if codec == "hevc" else rung.name
-
-
-async def _encode(
-    platform: Platform,
-    video_id: int,
-    source: Path,
-    p: Probe,
-    rungs: list[Rung],
-    work: Path,
-    progress: Progress,
-    span: tuple[int, int],
-    codec: str = "h264",
-) -> list[Variant]:
-    """Encode ``rungs`` from one decode, store them, and give their master-playlist entries."""
-    dirs = [work / _rung_dir(rung, codec) for rung in rungs]  # the first rung's may exist
-    for directory in dirs:
-        directory.mkdir(exist_ok=True)
-    low, high = span
-    await run_ffmpeg(
-        hls.rest_pass(source, p, rungs, dirs, OTHER_RUNGS_PRESET, codec),
-        timeout_s=_timeout(p, len(rungs) * (3 if codec == "hevc" else 1)),
-        duration_s=p.duration_s,
-        on_progress=lambda f: progress.set(low + f * (high - low)),
-    )
-    variants = []
-    for rung, directory in zip(rungs, dirs, strict=True):
-        await _upload_dir(platform, directory, video_id, directory.name)
-        variants.append(_variant(rung, (directory / "init.mp4").read_bytes(), codec))
-    return variants
-
-
-async def _publish_master(
-    platform: Platform, video_id: int, variants: list[Variant]
-) -> dict[str, Any]:
-    await platform.blobs.put(
-        keys.master(video_id),
-        master_playlist(variants).encode(),
-        content_type=CONTENT_TYPES[".m3u8"],
-    )
-    return {
-        "hls_key": keys.master(video_id),
-        "poster_key": keys.poster(video_id),
-        "thumb_key": keys.thumb(video_id),
-        "renditions": [
-            {"width": v.width, "height": v.height, "bandwidth": v.bandwidth, "codecs": v.codecs}
-            for v in variants
-        ],
-    }
+def _timeout(p: Probe, weight: float) -> float:
+    return 120 + p.duration_s * 8 * weight
 
 
 class Refused(Exception):
@@ -173,27 +95,15 @@ async def _probe(platform: Platform, source: Path) -> Probe:
     return p
 
 
-async def _first_rung(
-    source: Path, p: Probe, rung: Rung, work: Path, progress: Progress, share: int
-) -> tuple[hls.Stills, list[Path]]:
-    """Encode the lowest rung and the stills locally; the keyframes to screen."""
-    (work / rung.name).mkdir()
+async def _stills(source: Path, p: Probe, work: Path) -> hls.Stills:
     stills = hls.Stills(work / "poster.jpg", work / "thumb.jpg", work / "frames")
     stills.frames_dir.mkdir()
     try:
-        stderr = await run_ffmpeg(
-            hls.first_pass(source, p, rung, work / rung.name, stills, FIRST_RUNG_PRESET),
-            timeout_s=_timeout(p, 1),
-            duration_s=p.duration_s,
-            on_progress=lambda f: progress.set(5 + f * share),
-        )
+        await run_ffmpeg(hls.stills_pass(source, p, stills), timeout_s=_timeout(p, 0.1))
     except FfmpegFailed as exc:
-        log.warning("first pass failed: %s", exc.stderr[-500:])
+        log.warning("stills failed: %s", exc.stderr[-500:])
         raise Refused("the video stream is damaged and cannot be decoded") from exc
-    damage = decode_errors(stderr)
-    if damage > DAMAGE_TOLERANCE:
-        raise Refused(f"the video is damaged: {damage} errors while decoding it")
-    return stills, sorted(stills.frames_dir.glob("*.jpg")) or [stills.poster]
+    return stills
 
 
 async def _screen(
@@ -214,6 +124,55 @@ async def _screen(
     return signals, phash
 
 
+async def _encode(
+    platform: Platform,
+    video_id: int,
+    source: Path,
+    p: Probe,
+    rungs: list[Rung],
+    work: Path,
+    progress: Progress,
+    span: tuple[int, int],
+    codec: str = "h264",
+    on_first_segment: Callable[[Variant], Awaitable[None]] | None = None,
+) -> list[Variant]:
+    """Encode ``rungs`` from one decode, storing segments as they appear; their variants."""
+    dirs = [work / publish.rung_dir(rung, codec) for rung in rungs]
+    for directory in dirs:
+        directory.mkdir()
+    syncs = [publish.RungSync(platform, video_id, directory) for directory in dirs]
+    low, high = span
+    encoding = asyncio.create_task(
+        run_ffmpeg(
+            hls.ladder_pass(source, p, rungs, dirs, PRESET, codec),
+            timeout_s=_timeout(p, len(rungs) * (3 if codec == "hevc" else 1)),
+            duration_s=p.duration_s,
+            on_progress=lambda f: progress.set(low + f * (high - low)),
+        )
+    )
+    try:
+        while on_first_segment is not None and not encoding.done():
+            await asyncio.wait({encoding}, timeout=SYNC_EVERY_S)
+            if await syncs[0].sync() and not encoding.done():
+                await on_first_segment(publish.variant(rungs[0], dirs[0], codec))
+                on_first_segment = None  # the rest is stored when ffmpeg is done
+        stderr = await encoding
+    except FfmpegFailed as exc:
+        log.warning("encoding failed: %s", exc.stderr[-500:])
+        raise Refused("the video stream is damaged and cannot be decoded") from exc
+    finally:
+        if not encoding.done():
+            encoding.cancel()
+            with contextlib.suppress(asyncio.CancelledError, FfmpegFailed):
+                await encoding
+    damage = decode_errors(stderr)
+    if damage > DAMAGE_TOLERANCE:
+        raise Refused(f"the video is damaged: {damage} errors while decoding it")
+    for sync in syncs:
+        await sync.sync(final=True)
+    return [publish.variant(r, d, codec) for r, d in zip(rungs, dirs, strict=True)]
+
+
 async def process(platform: Platform, video_id: int) -> None:
     """The ``media.process`` job. A no-op for a video that is gone or no longer processing."""
     video = await states.claim(platform, video_id)
@@ -230,34 +189,41 @@ async def _run(platform: Platform, video: Video, work: Path) -> None:
     source = work / "source"
     await platform.blobs.download(video.source_key, source)
     p = await _probe(platform, source)
-    first, *rest = ladder(p.width, p.height, p.fps)
-    hevc = platform.settings.hevc_ladder
+    rungs = ladder(p.width, p.height, p.fps)
     progress = Progress(platform, video.id)
     async with progress.beating():
-        stills, frames = await _first_rung(source, p, first, work, progress, 40 if rest else 90)
+        stills = await _stills(source, p, work)
+        frames = sorted(stills.frames_dir.glob("*.jpg")) or [stills.poster]
         signals, phash = await _screen(platform, video, frames)
         # Only now is anything stored: a refused clip leaves no file behind.
-        await _upload_dir(platform, work / first.name, video.id, first.name)
-        for key, still in (
+        for key, path in (
             (keys.poster(video.id), stills.poster),
             (keys.thumb(video.id), stills.thumb),
         ):
-            await platform.blobs.put_file(key, still, content_type="image/jpeg")
-        variants = [_variant(first, (work / first.name / "init.mp4").read_bytes())]
-        playback = await _publish_master(platform, video.id, variants)
+            await platform.blobs.put_file(key, path, content_type="image/jpeg")
         if signals:
             await moderation.flag(platform, video_id=video.id, signals=signals)
-        await states.first_playable(platform, video.id, p, playback, phash, progress.value)
-        if rest:
-            span = (45, 70) if hevc else (45, 95)
-            variants += await _encode(platform, video.id, source, p, rest, work, progress, span)
-            playback = await _publish_master(platform, video.id, variants)
+        progress.set(8)
+
+        live: list[Variant] = []
+
+        async def go_live(first: Variant) -> None:
+            playback = await publish.master(platform, video.id, [first])
+            await states.first_playable(platform, video.id, p, playback, phash, progress.value)
+            live.append(first)
+
+        hevc = platform.settings.hevc_ladder
+        span = (10, 70 if hevc else 99)
+        variants = await _encode(
+            platform, video.id, source, p, rungs, work, progress, span, on_first_segment=go_live
+        )
         if hevc:
-            every = [first, *rest]
             variants += await _encode(
-                platform, video.id, source, p, every, work, progress, (70, 95), "hevc"
+                platform, video.id, source, p, rungs, work, progress, (70, 99), "hevc"
             )
-            playback = await _publish_master(platform, video.id, variants)
+        playback = await publish.master(platform, video.id, variants)
+        if not live:  # a clip short enough to finish before its first sync
+            await states.first_playable(platform, video.id, p, playback, phash, progress.value)
         await states.all_rungs(platform, video.id, playback)
 
 

@@ -16,7 +16,7 @@ KEYFRAMES = f"expr:gte(t,{FIRST_SEGMENT_S}+(n_forced-1)*{SEGMENT_S})"
 
 @dataclass(frozen=True)
 class Stills:
-    """Pictures taken in the same decode as the first rung."""
+    """Poster, thumbnail and the keyframes screening looks at."""
 
     poster: Path
     thumb: Path
@@ -83,11 +83,11 @@ def _rung_output(
         "-hls_init_time",
         str(FIRST_SEGMENT_S),
         "-hls_playlist_type",
-        "vod",
+        "event",  # rewritten as VOD once complete; meanwhile the first rung is already live
         "-hls_segment_type",
         "fmp4",
         "-hls_flags",
-        "independent_segments",
+        "independent_segments+temp_file",  # a listed segment is a complete one
         "-hls_fmp4_init_filename",
         "init.mp4",
         "-hls_segment_filename",
@@ -96,55 +96,30 @@ def _rung_output(
     ]
 
 
-def first_pass(
-    source: Path, probe: Probe, rung: Rung, out_dir: Path, stills: Stills, preset: str
-) -> list[str]:
-    """The lowest rung, the poster, a thumbnail and keyframes for screening, in one decode."""
-    every = max(probe.duration_s / stills.frame_count, 0.05)
+def stills_pass(source: Path, probe: Probe, stills: Stills) -> list[str]:
+    """Poster and thumbnail from the opening seconds, and keyframes across the clip for
+    screening; input seeking decodes only a few frames, so this takes a fraction of a second."""
+    args = ["-t", "4", "-i", str(source)]
+    for index in range(stills.frame_count):
+        at = probe.duration_s * (index + 0.5) / stills.frame_count
+        args += ["-ss", f"{at:.3f}", "-i", str(source)]
+    fit = "force_original_aspect_ratio=decrease:force_divisible_by=2"
+    # the most representative of the opening frames: never a black fade-in
     graph = (
-        f"[0:{probe.video_index}]split=4[a][b][c][d];"
-        f"[a]{_scale(rung, probe.fps)}[rung];"
-        # the most representative of the first frames, never a black fade-in
-        "[b]thumbnail=n=60,scale=720:720:force_original_aspect_ratio=decrease:force_divisible_by=2,"
-        "setsar=1[poster];"
-        "[c]thumbnail=n=60,scale=240:240:force_original_aspect_ratio=decrease:force_divisible_by=2,"
-        "setsar=1[thumb];"
-        f"[d]fps=1/{every:.3f},scale=320:320:force_original_aspect_ratio=decrease,setsar=1[frames]"
+        f"[0:{probe.video_index}]thumbnail=n=60,split=2[p][t];"
+        f"[p]scale=720:720:{fit},setsar=1[poster];[t]scale=240:240:{fit},setsar=1[thumb]"
     )
-    return [
-        *input_args(source, probe),
-        "-filter_complex",
-        graph,
-        *_rung_output(rung, "rung", probe, out_dir, preset),
-        "-map",
-        "[poster]",
-        "-frames:v",
-        "1",
-        "-q:v",
-        "3",
-        "-update",
-        "1",
-        str(stills.poster),
-        "-map",
-        "[thumb]",
-        "-frames:v",
-        "1",
-        "-q:v",
-        "4",
-        "-update",
-        "1",
-        str(stills.thumb),
-        "-map",
-        "[frames]",
-        "-frames:v",
-        str(stills.frame_count),
-        "-q:v",
-        "4",
-        str(stills.frames_dir / "frame_%02d.jpg"),
-    ]
+    outputs = [("[poster]", stills.poster), ("[thumb]", stills.thumb)]
+    for index in range(stills.frame_count):
+        graph += f";[{index + 1}:{probe.video_index}]scale=320:320:{fit},setsar=1[f{index}]"
+        outputs.append((f"[f{index}]", stills.frames_dir / f"frame_{index:02d}.jpg"))
+    args += ["-filter_complex", graph]
+    for label, path in outputs:
+        args += ["-map", label, "-frames:v", "1", "-q:v", "3", "-update", "1", str(path)]
+    return args
 
 
-def rest_pass(
+def ladder_pass(
     source: Path,
     probe: Probe,
     rungs: list[Rung],
@@ -152,7 +127,7 @@ def rest_pass(
     preset: str,
     codec: str = "h264",
 ) -> list[str]:
-    """Several rungs from one decode of the source."""
+    """Every rung from one decode of the source; playlists grow as segments are written."""
     labels = [f"r{i}" for i in range(len(rungs))]
     graph = f"[0:{probe.video_index}]split={len(rungs)}" + "".join(f"[s{i}]" for i in labels)
     for rung, label in zip(rungs, labels, strict=True):
