@@ -38,6 +38,9 @@ class Rendition(BaseModel):
 class Playback(BaseModel):
     hls: str
     poster: str | None = None
+    thumbnail: str | None = Field(
+        default=None, description="a small still for grids and previews (extends the v1 contract)"
+    )
     renditions: list[Rendition] = []
 
 

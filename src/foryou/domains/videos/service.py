@@ -197,6 +197,7 @@ def _playback(platform: Platform, stored: dict[str, Any]) -> Playback:
     return Playback(
         hls=media_url(settings, stored["hls_key"]),
         poster=media_url(settings, stored["poster_key"]),
+        thumbnail=media_url(settings, stored["thumb_key"]),
         renditions=stored["renditions"],
     )
 
