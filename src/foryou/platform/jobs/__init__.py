@@ -114,7 +114,7 @@ class Jobs:
             workers=workers,
             periodic=periodic,
             check_worker_health=False,
-            max_delay=1.0,
+            max_delay=0.25,  # an idle worker picks up a new upload within a quarter second
         )
         self._consumer.start()
 
