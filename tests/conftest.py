@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -19,7 +20,11 @@ from foryou.platform.sql.tables import metadata
 from foryou.settings import Settings
 from tests import servers
 
-MEDIA_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "media-samples"
+# The shared data sit beside the checkout (../shared/data); FORYOU_SHARED_DATA points elsewhere.
+SHARED_DATA = Path(
+    os.environ.get("FORYOU_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+MEDIA_SAMPLES = SHARED_DATA / "media-samples"
 SAMPLE_VIDEO = MEDIA_SAMPLES / "androidx__sample_video_only.mp4"
 SHARDS = 4
 

@@ -10,7 +10,15 @@ import httpx
 import pytest
 
 from foryou.domains.videos import keys
-from tests.conftest import MEDIA_SAMPLES, eventually, signup, upload
+from tests import servers
+from tests.conftest import (
+    MEDIA_SAMPLES,
+    _flush_redis,
+    eventually,
+    settings_for,
+    signup,
+    upload,
+)
 from tests.media.clips import make_clip
 
 DONE = ("ready", "rejected", "failed")
@@ -107,12 +115,15 @@ async def test_every_sample_ends_as_its_manifest_implies(
         assert await blob_keys(api, body["id"]) == []
 
 
+@pytest.mark.parametrize("queue", ["sqlite", "redis"])
 async def test_bad_files_are_refused_with_reasons_and_leave_nothing(
-    make_client: Any, tmp_path: Path
+    make_client: Any, tmp_path: Path, queue: str
 ) -> None:
-    from tests.conftest import settings_for
-
-    api = await make_client(settings_for("embedded", tmp_path, max_video_seconds=2))
+    jobs = {}
+    if queue == "redis":
+        await _flush_redis()
+        jobs = {"jobs": f"{servers.REDIS}/{servers.REDIS_DB_APP}"}
+    api = await make_client(settings_for("embedded", tmp_path, max_video_seconds=2, **jobs))
     user = await signup(api)
     clip = make_clip(tmp_path / "ok.mp4", seconds=1)
     corrupt = bytearray(make_clip(tmp_path / "c.mp4", seconds=2).read_bytes())
@@ -165,8 +176,6 @@ async def test_bad_files_are_refused_with_reasons_and_leave_nothing(
 async def test_the_optional_hevc_ladder_is_advertised_with_its_codecs(
     make_client: Any, tmp_path: Path
 ) -> None:
-    from tests.conftest import settings_for
-
     api = await make_client(settings_for("embedded", tmp_path, hevc_ladder=True))
     user = await signup(api)
     clip = make_clip(tmp_path / "small.mp4", size="540x960", seconds=2)
