@@ -222,6 +222,36 @@ async def test_delete_removes_sorted_sets(kv: KV, key: Callable[[str], str]) -> 
     assert await kv.zrevrange_by_score(key("z")) == []
 
 
+async def test_zincrby_and_zscores(kv: KV, key: Callable[[str], str]) -> None:
+    k = key("counts")
+    assert await kv.zincrby(k, "a", 1.5) == 1.5
+    assert await kv.zincrby(k, "a", 2.0) == 3.5
+    assert await kv.zincrby(k, "b", -1.0) == -1.0
+    assert await kv.zscores(k, ["a", "missing", "b"]) == [3.5, None, -1.0]
+    assert await kv.zscores(key("nothing"), ["a"]) == [None]
+    assert await kv.zscores(k, []) == []
+    assert await kv.zrevrange_by_score(k, limit=5) == [("a", 3.5), ("b", -1.0)]
+
+
+async def test_bitmaps(kv: KV, key: Callable[[str], str]) -> None:
+    k = key("bits")
+    assert await kv.getbits(k, [0, 7, 1000]) == [False, False, False]
+    await kv.setbits(k, [0, 9, 70_000])
+    assert await kv.getbits(k, [0, 1, 9, 70_000, 70_001, 10**6]) == [
+        True,
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert (await kv.get(k) or b"")[:2] == b"\x80\x40"  # Redis bit order: high bit first
+    await kv.setbits(k, [3], ttl_s=TTL)
+    assert 0 < (await kv.ttl(k) or 0) <= TTL
+    await asyncio.sleep(TTL + 0.1)
+    assert await kv.getbits(k, [0, 3]) == [False, False]
+
+
 async def test_ping_and_close(kv: KV) -> None:
     assert await kv.ping() is True
     await kv.close()

@@ -51,6 +51,25 @@ class KV(Protocol):
         """Keep only the ``keep`` highest-scored members."""
         ...
 
+    async def zincrby(self, key: str, member: str, amount: float) -> float:
+        """Add to a member's score (missing = 0); the new score."""
+        ...
+
+    async def zscores(self, key: str, members: Sequence[str]) -> list[float | None]:
+        """Each member's score, None where absent."""
+        ...
+
+    async def setbits(
+        self, key: str, offsets: Sequence[int], *, ttl_s: float | None = None
+    ) -> None:
+        """Set these bits of a bitmap (Redis bit order: offset 0 is the first byte's high
+        bit). ``ttl_s`` restarts the key's expiry on every call: a sliding window."""
+        ...
+
+    async def getbits(self, key: str, offsets: Sequence[int]) -> list[bool]:
+        """These bits of a bitmap; a missing key reads as all zeros."""
+        ...
+
     async def ping(self) -> bool: ...
 
     async def close(self) -> None: ...

@@ -130,6 +130,40 @@ class MemoryKV:
             zset.trim(keep)
             self._drop_if_empty(key, zset)
 
+    async def zincrby(self, key: str, member: str, amount: float) -> float:
+        self._purge()
+        zset = self._zset(key)
+        if zset is None:
+            zset = self._data[key] = _SortedSet()
+        score = zset.scores.get(member, 0.0) + amount
+        zset.add({member: score})
+        return score
+
+    async def zscores(self, key: str, members: Sequence[str]) -> list[float | None]:
+        zset = self._zset(key)
+        return [None if zset is None else zset.scores.get(m) for m in members]
+
+    async def setbits(
+        self, key: str, offsets: Sequence[int], *, ttl_s: float | None = None
+    ) -> None:
+        self._purge()
+        bitmap = bytearray(self._bytes(key) or b"")
+        for offset in offsets:
+            index = offset // 8
+            if index >= len(bitmap):
+                bitmap.extend(bytes(index + 1 - len(bitmap)))
+            bitmap[index] |= 0x80 >> (offset % 8)
+        self._data[key] = bytes(bitmap)
+        if ttl_s is not None:
+            self._expire(key, ttl_s)
+
+    async def getbits(self, key: str, offsets: Sequence[int]) -> list[bool]:
+        bitmap = self._bytes(key) or b""
+        return [
+            offset // 8 < len(bitmap) and bool(bitmap[offset // 8] & (0x80 >> (offset % 8)))
+            for offset in offsets
+        ]
+
     async def ping(self) -> bool:
         return True
 
@@ -144,6 +178,12 @@ class MemoryKV:
         if deadline is not None and deadline <= time.monotonic():
             self._pop(key)
         return self._data.get(key)
+
+    def _bytes(self, key: str) -> bytes | None:
+        value = self._live(key)
+        if isinstance(value, _SortedSet):
+            raise TypeError(f"{key!r} holds a sorted set, not a string")
+        return value
 
     def _zset(self, key: str) -> _SortedSet | None:
         value = self._live(key)

@@ -76,6 +76,31 @@ class RedisKV:
     async def ztrim(self, key: str, keep: int) -> None:
         await self._redis.zremrangebyrank(key, 0, -max(keep, 0) - 1)
 
+    async def zincrby(self, key: str, member: str, amount: float) -> float:
+        return float(cast(float, await self._redis.zincrby(key, amount, member)))
+
+    async def zscores(self, key: str, members: Sequence[str]) -> list[float | None]:
+        if not members:
+            return []
+        scores = await self._redis.zmscore(key, list(members))
+        return [None if s is None else float(s) for s in scores]
+
+    async def setbits(
+        self, key: str, offsets: Sequence[int], *, ttl_s: float | None = None
+    ) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for offset in offsets:
+                pipe.setbit(key, offset, 1)
+            if ttl_s is not None:
+                pipe.pexpire(key, _ms(ttl_s))
+            await pipe.execute()
+
+    async def getbits(self, key: str, offsets: Sequence[int]) -> list[bool]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for offset in offsets:
+                pipe.getbit(key, offset)
+            return [bool(bit) for bit in await pipe.execute()]
+
     async def ping(self) -> bool:
         try:
             return bool(await self._redis.ping())
