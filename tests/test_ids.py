@@ -91,3 +91,11 @@ def test_processes_sharing_a_platform_never_mint_the_same_id(tmp_path: Path) -> 
         first, second = (f.result(timeout=120) for f in futures)
     assert {ids.worker_of(first[0])} != {ids.worker_of(second[0])}
     assert len(set(first) | set(second)) == 100_000
+
+
+def test_catalog_scores_are_exact_in_a_double() -> None:
+    from foryou.stream.catalog import recency_score
+
+    newest = ids.IdGenerator(worker=ids.WORKERS - 1).new(ids.LOGICAL_SHARDS - 1)
+    score = recency_score(newest)
+    assert score == float(int(score)) and int(score) < 2**53

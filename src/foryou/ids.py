@@ -23,7 +23,7 @@ WORKER_BITS = 6
 SEQUENCE_BITS = 6
 LOGICAL_SHARDS = 1 << SHARD_BITS
 WORKERS = 1 << WORKER_BITS
-_LOW_BITS = WORKER_BITS + SEQUENCE_BITS
+LOW_BITS = WORKER_BITS + SEQUENCE_BITS
 _SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
 _SHARD_MASK = LOGICAL_SHARDS - 1
 
@@ -64,7 +64,7 @@ class IdGenerator:
             self._last_ms = now
             low = (self._worker << SEQUENCE_BITS) | self._sequence
         return (
-            (now << (SHARD_BITS + _LOW_BITS)) | ((logical_shard & _SHARD_MASK) << _LOW_BITS) | low
+            (now << (SHARD_BITS + LOW_BITS)) | ((logical_shard & _SHARD_MASK) << LOW_BITS) | low
         )
 
 
@@ -81,7 +81,7 @@ def set_worker(worker: int) -> None:
 
 
 def logical_shard_of(id_: int) -> int:
-    return (id_ >> _LOW_BITS) & _SHARD_MASK
+    return (id_ >> LOW_BITS) & _SHARD_MASK
 
 
 def worker_of(id_: int) -> int:
@@ -89,12 +89,12 @@ def worker_of(id_: int) -> int:
 
 
 def timestamp_ms_of(id_: int) -> int:
-    return (id_ >> (SHARD_BITS + _LOW_BITS)) + EPOCH_MS
+    return (id_ >> (SHARD_BITS + LOW_BITS)) + EPOCH_MS
 
 
 def lowest_id_at(ms: int) -> int:
     """The smallest ID minted at Unix time ``ms``: a cursor bound for time ranges."""
-    return max(ms - EPOCH_MS, 0) << (SHARD_BITS + _LOW_BITS)
+    return max(ms - EPOCH_MS, 0) << (SHARD_BITS + LOW_BITS)
 
 
 def logical_shard_of_name(name: str) -> int:

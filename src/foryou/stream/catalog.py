@@ -6,7 +6,7 @@ recommendation engine's fresh pool later. Idempotent: adds and removes by video 
 
 from __future__ import annotations
 
-from foryou.ids import SEQUENCE_BITS
+from foryou.ids import LOW_BITS
 from foryou.platform import Platform
 from foryou.platform.events import Event
 from foryou.stream import topics
@@ -18,8 +18,8 @@ RECENT_CAP = 100_000
 
 
 def recency_score(video_id: int) -> float:
-    """The ID without its sequence bits: time and shard, exact in a double."""
-    return float(video_id >> SEQUENCE_BITS)
+    """The ID without its worker and sequence bits: time and shard, exact in a double."""
+    return float(video_id >> LOW_BITS)
 
 
 async def apply(platform: Platform, events: list[Event]) -> None:
