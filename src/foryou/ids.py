@@ -63,9 +63,7 @@ class IdGenerator:
                 self._sequence = 0
             self._last_ms = now
             low = (self._worker << SEQUENCE_BITS) | self._sequence
-        return (
-            (now << (SHARD_BITS + LOW_BITS)) | ((logical_shard & _SHARD_MASK) << LOW_BITS) | low
-        )
+        return (now << (SHARD_BITS + LOW_BITS)) | ((logical_shard & _SHARD_MASK) << LOW_BITS) | low
 
 
 _generator = IdGenerator()

@@ -1,6 +1,8 @@
-"""The placeholder For You feed (newest published first) and the Following feed."""
+"""The For You endpoint (served once, prefetch hints, withdrawals) and the Following feed."""
 
 from __future__ import annotations
+
+import uuid
 
 import httpx
 
@@ -15,23 +17,41 @@ async def test_empty_platform_answers(api: httpx.AsyncClient) -> None:
     assert body["request_id"] == response.headers["x-request-id"]
 
 
-async def test_for_you_lists_published_videos_newest_first(
+async def test_for_you_serves_published_videos_once_with_prefetch_hints(
     api: httpx.AsyncClient, sample_video: bytes
 ) -> None:
     author = await signup(api)
     public = [await ready_video(api, author, sample_video, caption=f"p{i}") for i in range(5)]
-    await ready_video(api, author, sample_video, visibility="private")
+    private = await ready_video(api, author, sample_video, visibility="private")
+    device = {"Foryou-Device-Id": str(uuid.uuid4())}
 
-    async def listed() -> list[str]:
-        page = (await api.get("/api/v1/feed", params={"limit": 3})).json()
-        assert [i["video"]["id"] for i in page["items"]] == [v["id"] for v in public[:1:-1]]
-        assert all(i["reason"]["kind"] == "fresh" for i in page["items"])
-        return [page["next_cursor"]]
+    async def page_of(n: int) -> list[str]:
+        page = (await api.get("/api/v1/feed", params={"limit": n}, headers=device)).json()
+        assert all(i["reason"]["kind"] in ("fresh", "explore", "trending") for i in page["items"])
+        return [i["video"]["id"] for i in page["items"]]
 
-    (cursor,) = await eventually(listed)
-    rest = (await api.get("/api/v1/feed", params={"limit": 3, "cursor": cursor})).json()
-    assert [i["video"]["id"] for i in rest["items"]] == [v["id"] for v in public[1::-1]]
-    assert rest["next_cursor"] is None
+    async def all_indexed() -> None:  # a probe viewer per try: a served video is then seen
+        probe = {"Foryou-Device-Id": str(uuid.uuid4())}
+        page = (await api.get("/api/v1/feed", params={"limit": 10}, headers=probe)).json()
+        assert len(page["items"]) == 5
+
+    await eventually(all_indexed)
+    first = await page_of(3)
+    second = await page_of(3)  # served videos are not served again to the same viewer
+    assert not set(first) & set(second)
+    assert set(first) | set(second) == {v["id"] for v in public}
+    assert private["id"] not in first + second
+    hints = (await api.get("/api/v1/feed", headers={"Foryou-Device-Id": str(uuid.uuid4())})).json()
+    video_id = hints["items"][0]["video"]["id"]
+    assert hints["prefetch"][0]["video_id"] == video_id
+    assert hints["prefetch"][0]["urls"] == [
+        f"/media/videos/{video_id}/hls/master.m3u8",
+        f"/media/videos/{video_id}/hls/360/index.m3u8",
+        f"/media/videos/{video_id}/hls/360/init.mp4",
+        f"/media/videos/{video_id}/hls/360/seg_00000.m4s",
+    ]
+    for url in hints["prefetch"][0]["urls"]:
+        assert (await api.get(url)).status_code == 200, url
 
     await api.delete(f"/api/v1/videos/{public[-1]['id']}", headers=author["headers"])
     await api.patch(
@@ -41,8 +61,9 @@ async def test_for_you_lists_published_videos_newest_first(
     )
 
     async def withdrawn() -> None:
-        page = (await api.get("/api/v1/feed")).json()
-        assert [i["video"]["id"] for i in page["items"]] == [v["id"] for v in public[2::-1]]
+        fresh_viewer = {"Foryou-Device-Id": str(uuid.uuid4())}
+        page = (await api.get("/api/v1/feed", headers=fresh_viewer)).json()
+        assert {i["video"]["id"] for i in page["items"]} == {v["id"] for v in public[:3]}
 
     await eventually(withdrawn)
 

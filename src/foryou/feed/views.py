@@ -1,17 +1,17 @@
-"""Feed routes. For You is, until the recommendation engine lands, the newest published
-videos from the kv catalog; Following is the newest videos of the accounts one follows."""
+"""Feed routes: For You (the recommendation pipeline, ``foryou.rec``) and Following (the
+newest videos of the accounts one follows)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from foryou.deps import CurrentUser, Cursor, Limit, MaybeUser, PlatformDep
+from foryou.deps import CurrentUser, Cursor, DeviceId, Limit, MaybeUser, PlatformDep
 from foryou.domains.common import Page, next_cursor, parse_cursor
 from foryou.domains.interactions import follows
 from foryou.domains.videos import service as videos
 from foryou.domains.videos.schemas import VideoPublic
-from foryou.feed.schemas import FeedItem, FeedPage, Reason
-from foryou.stream import catalog
+from foryou.feed.for_you import for_you_page
+from foryou.feed.schemas import FeedPage
 
 router = APIRouter(prefix="/feed", tags=["feed"])
 MAX_FOLLOWEES = 2000
@@ -21,24 +21,18 @@ MAX_FOLLOWEES = 2000
 async def for_you(
     request: Request,
     viewer: MaybeUser,
+    device_id: DeviceId,
     platform: PlatformDep,
     limit: Limit = 20,
-    cursor: Cursor = None,
 ) -> FeedPage:
-    before = parse_cursor(cursor)
-    entries = await platform.kv.zrevrange_by_score(
-        catalog.RECENT_KEY, below=float(before) if before is not None else None, limit=limit
-    )
-    rows = await videos.get_many(platform, [int(member) for member, _ in entries])
-    public = await videos.to_public(platform, [v for v in rows if videos.can_view(v, None)], viewer)
-    items = [
-        FeedItem(video=v, reason=Reason(kind="fresh", detail="newest on foryou")) for v in public
-    ]
-    return FeedPage(
+    """For You: recommended videos, each with why it was shown, and what to preload next.
+    Each call gives new videos (served ones are remembered per viewer or device id)."""
+    return await for_you_page(
+        platform,
+        principal=viewer,
+        device_id=device_id,
+        limit=limit,
         request_id=request.state.request_id,
-        items=items,
-        prefetch=[],
-        next_cursor=str(int(entries[-1][1])) if len(entries) == limit else None,
     )
 
 

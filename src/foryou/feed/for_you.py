@@ -1,0 +1,64 @@
+"""The For You endpoint's glue: run the product, hydrate the page, add prefetch hints."""
+
+from __future__ import annotations
+
+from foryou.domains.interactions.service import viewer_key
+from foryou.domains.videos import keys
+from foryou.domains.videos import service as videos
+from foryou.edge.signing import media_url
+from foryou.feed.schemas import FeedItem, FeedPage, Prefetch, Reason
+from foryou.gateway.tokens import Principal
+from foryou.platform import Platform
+from foryou.rec import features as f
+from foryou.rec.pipeline import FeedContext
+from foryou.rec.products import FOR_YOU
+
+PREFETCH_ITEMS = 3
+START_RUNG = "360"  # the lowest rung is always named 360 (foryou.media.ladder)
+
+
+def prefetch_urls(platform: Platform, video_id: int) -> list[str]:
+    """What a player needs to start at once: master, start rung, its init and first segment."""
+    names = ("index.m3u8", "init.mp4", "seg_00000.m4s")
+    return [media_url(platform.settings, keys.master(video_id))] + [
+        media_url(platform.settings, keys.rung(video_id, START_RUNG, n)) for n in names
+    ]
+
+
+async def for_you_page(
+    platform: Platform,
+    *,
+    principal: Principal | None,
+    device_id: str | None,
+    limit: int,
+    request_id: str,
+) -> FeedPage:
+    viewer = viewer_key(principal, device_id)
+    ctx = FeedContext(
+        platform,
+        viewer=viewer,
+        user_id=principal.user_id if principal else None,
+        limit=limit,
+        request_id=request_id,
+    )
+    picked = await FOR_YOU.run(ctx)
+    rows = {v.id: v for v in await videos.get_many(platform, [c.video_id for c in picked])}
+    shown = [c for c in picked if c.video_id in rows and videos.can_view(rows[c.video_id], None)]
+    public = await videos.to_public(platform, [rows[c.video_id] for c in shown], principal)
+    by_id = {int(v.id): v for v in public}
+    items = [
+        FeedItem(
+            video=by_id[c.video_id],
+            reason=Reason(kind=c.source, detail=c.detail),
+            score=round(c.score, 4),
+        )
+        for c in shown
+        if c.video_id in by_id
+    ]
+    if viewer is not None:  # served once, not served again
+        await f.mark_seen(platform.kv, viewer, [c.video_id for c in shown])
+    prefetch = [
+        Prefetch(video_id=item.video.id, urls=prefetch_urls(platform, int(item.video.id)))
+        for item in items[:PREFETCH_ITEMS]
+    ]
+    return FeedPage(request_id=request_id, items=items, prefetch=prefetch, next_cursor=None)

@@ -1,0 +1,145 @@
+"""Vectors port: an in-process ANN index over int64 video ids and float32 vectors.
+
+Backends: ``usearch://?dim=384&connectivity=16`` (HNSW, the default) and
+``exact://?dim=384`` (brute force in numpy: the baseline and the test double). The
+dimension is fixed per index. Similarity is cosine: vectors are L2-normalised on the way
+in, and ``search`` returns ``(id, similarity)`` best first.
+
+An index lives in one process; ``save`` writes it to the blobs port as one blob and
+``load`` replaces the index's content with a saved one (each api replica rebuilds its own).
+
+Thread safety: every backend guards its state with a lock, so one index can be shared by
+threads (a consumer adding vectors while request handlers search). Calls are serialised
+and block, so call them from async code through ``asyncio.to_thread`` for large batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import numpy.typing as npt
+
+from foryou.platform.blobs import Blobs
+from foryou.platform.registry import open_backend
+
+BACKENDS = {
+    "usearch": "foryou.platform.vectors.usearch:USearchIndex",
+    "exact": "foryou.platform.vectors.exact:ExactIndex",
+}
+
+DEFAULT_URL = "usearch://?dim=384&connectivity=16"
+
+VectorsLike = npt.ArrayLike  # shape (n, dim) for add, (dim,) for search
+
+
+class VectorIndex(Protocol):
+    @property
+    def dim(self) -> int: ...
+
+    def add(self, ids: Sequence[int] | npt.NDArray[np.int64], vectors: VectorsLike) -> None:
+        """Upsert: an id already present gets the new vector. Within one call the last
+        vector for a repeated id wins."""
+        ...
+
+    def remove(self, ids: Iterable[int]) -> int:
+        """Drop ids (missing ones are ignored); the number that were present."""
+        ...
+
+    def search(
+        self, vector: VectorsLike, k: int, *, exclude: set[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """Up to ``k`` nearest ids by cosine similarity, best first, none in ``exclude``."""
+        ...
+
+    def get(self, id: int) -> npt.NDArray[np.float32] | None:
+        """The stored (normalised) vector of ``id``, or None."""
+        ...
+
+    def __contains__(self, id: object) -> bool: ...
+
+    def __len__(self) -> int: ...
+
+    async def save(self, blobs: Blobs, key: str) -> None:
+        """Write the whole index to ``key``."""
+        ...
+
+    async def load(self, blobs: Blobs, key: str) -> None:
+        """Replace the content with the index saved at ``key``; raises BlobNotFound, and
+        ValueError for a blob of another backend or dimension."""
+        ...
+
+
+def open_vectors(url: str = DEFAULT_URL) -> VectorIndex:
+    index: VectorIndex = open_backend("vectors", url, BACKENDS)
+    return index
+
+
+def url_options(url: str) -> dict[str, str]:
+    """The query parameters of a backend URL."""
+    return dict(parse_qsl(urlsplit(url).query, strict_parsing=False))
+
+
+def int_option(options: dict[str, str], name: str, default: int | None = None) -> int:
+    raw = options.get(name)
+    if raw is None:
+        if default is None:
+            raise ValueError(f"vectors: the URL needs ?{name}=")
+        return default
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"vectors: {name} must be positive, got {value}")
+    return value
+
+
+def as_ids(ids: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    arr = np.asarray(ids, dtype=np.int64).reshape(-1)
+    return arr
+
+
+def as_rows(vectors: VectorsLike, dim: int, count: int) -> npt.NDArray[np.float32]:
+    """``count`` L2-normalised float32 rows of width ``dim`` (a zero vector stays zero)."""
+    rows = np.asarray(vectors, dtype=np.float32)
+    if rows.ndim == 1:
+        rows = rows.reshape(1, -1)
+    if rows.shape != (count, dim):
+        raise ValueError(f"vectors: expected shape ({count}, {dim}), got {rows.shape}")
+    if not np.isfinite(rows).all():
+        raise ValueError("vectors: a vector has NaN or infinite values")
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+
+
+def last_wins(
+    ids: npt.NDArray[np.int64], rows: npt.NDArray[np.float32]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Drop earlier duplicates of an id within one batch."""
+    if len(np.unique(ids)) == len(ids):
+        return ids, rows
+    _, first_of_reversed = np.unique(ids[::-1], return_index=True)
+    keep = np.sort(len(ids) - 1 - first_of_reversed)
+    return ids[keep], rows[keep]
+
+
+_MAGIC = b"FYVX1\n"
+
+
+def pack(backend: str, dim: int, payload: bytes) -> bytes:
+    """A saved index: magic, a one-line header naming backend and dimension, the payload."""
+    return _MAGIC + f"{backend} {dim}\n".encode() + payload
+
+
+def unpack(blob: bytes, backend: str, dim: int) -> bytes:
+    """The payload of a blob written by ``pack`` for the same backend and dimension."""
+    if not blob.startswith(_MAGIC):
+        raise ValueError("vectors: not a saved vector index")
+    header, _, payload = blob[len(_MAGIC) :].partition(b"\n")
+    saved_backend, _, saved_dim = header.decode().partition(" ")
+    if saved_backend != backend or int(saved_dim) != dim:
+        raise ValueError(
+            f"vectors: blob holds a {saved_backend} index of dim {saved_dim}, "
+            f"not {backend} of dim {dim}"
+        )
+    return payload

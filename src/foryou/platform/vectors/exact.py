@@ -1,0 +1,129 @@
+"""Brute-force index for ``exact://?dim=N``: the baseline and the test double.
+
+Vectors sit in one contiguous float32 matrix (removal moves the last row into the hole), so
+a search is one matrix-vector product: fine up to a few hundred thousand vectors.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from foryou.platform.blobs import Blobs
+from foryou.platform.vectors import (
+    VectorsLike,
+    as_ids,
+    as_rows,
+    int_option,
+    last_wins,
+    pack,
+    unpack,
+    url_options,
+)
+
+_BACKEND = "exact"
+
+
+class ExactIndex:
+    def __init__(self, url: str = "exact://?dim=384") -> None:
+        self._dim = int_option(url_options(url), "dim")
+        self._lock = threading.Lock()
+        self._ids = np.empty(0, dtype=np.int64)
+        self._rows = np.empty((0, self._dim), dtype=np.float32)
+        self._pos: dict[int, int] = {}  # id -> row
+        self._size = 0
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __contains__(self, id: object) -> bool:
+        return id in self._pos
+
+    def add(self, ids: Sequence[int] | npt.NDArray[np.int64], vectors: VectorsLike) -> None:
+        keys = as_ids(ids)
+        keys, rows = last_wins(keys, as_rows(vectors, self._dim, len(keys)))
+        with self._lock:
+            for key, row in zip(keys.tolist(), rows, strict=True):
+                at = self._pos.get(key)
+                if at is None:
+                    at = self._append(key)
+                self._rows[at] = row
+
+    def remove(self, ids: Iterable[int]) -> int:
+        removed = 0
+        with self._lock:
+            for key in ids:
+                at = self._pos.pop(int(key), None)
+                if at is None:
+                    continue
+                removed += 1
+                last = self._size - 1
+                if at != last:
+                    moved = int(self._ids[last])
+                    self._ids[at] = moved
+                    self._rows[at] = self._rows[last]
+                    self._pos[moved] = at
+                self._size = last
+        return removed
+
+    def search(
+        self, vector: VectorsLike, k: int, *, exclude: set[int] | None = None
+    ) -> list[tuple[int, float]]:
+        query = as_rows(vector, self._dim, 1)[0]
+        with self._lock:
+            if k <= 0 or self._size == 0:
+                return []
+            ids = self._ids[: self._size]
+            sims = self._rows[: self._size] @ query
+            if exclude:
+                sims[np.isin(ids, np.fromiter(exclude, np.int64, len(exclude)))] = -np.inf
+            take = min(k, self._size)
+            top = np.argpartition(-sims, take - 1)[:take]
+            top = top[np.argsort(-sims[top], kind="stable")]
+            return [(int(ids[i]), float(sims[i])) for i in top if sims[i] != -np.inf]
+
+    def get(self, id: int) -> npt.NDArray[np.float32] | None:
+        with self._lock:
+            at = self._pos.get(id)
+            return None if at is None else self._rows[at].copy()
+
+    async def save(self, blobs: Blobs, key: str) -> None:
+        buffer = io.BytesIO()
+        with self._lock:
+            np.save(buffer, self._ids[: self._size], allow_pickle=False)
+            np.save(buffer, self._rows[: self._size], allow_pickle=False)
+        await blobs.put(key, pack(_BACKEND, self._dim, buffer.getvalue()))
+
+    async def load(self, blobs: Blobs, key: str) -> None:
+        buffer = io.BytesIO(unpack(await blobs.get(key), _BACKEND, self._dim))
+        try:
+            ids = np.load(buffer, allow_pickle=False).astype(np.int64, copy=False)
+            rows = np.load(buffer, allow_pickle=False).astype(np.float32, copy=False)
+        except (OSError, EOFError, ValueError) as exc:
+            raise ValueError(f"vectors: corrupt exact index blob: {exc}") from exc
+        if ids.ndim != 1 or rows.shape != (len(ids), self._dim):
+            raise ValueError("vectors: corrupt exact index blob")
+        with self._lock:
+            self._ids, self._rows, self._size = ids.copy(), rows.copy(), len(ids)
+            self._pos = {key: at for at, key in enumerate(ids.tolist())}
+
+    def _append(self, key: int) -> int:
+        if self._size == len(self._ids):  # grow by doubling
+            capacity = max(16, 2 * self._size)
+            self._ids = np.resize(self._ids, capacity)
+            rows = np.zeros((capacity, self._dim), dtype=np.float32)
+            rows[: self._size] = self._rows[: self._size]
+            self._rows = rows
+        at = self._size
+        self._ids[at] = key
+        self._pos[key] = at
+        self._size += 1
+        return at

@@ -1,0 +1,1 @@
+"""The recommendation engine: the For You pipeline, its features and its models."""

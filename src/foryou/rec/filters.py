@@ -1,0 +1,51 @@
+"""Filters, cheapest first. Each drops candidates; none reorders."""
+
+from __future__ import annotations
+
+from foryou.rec import features as f
+from foryou.rec.pipeline import Candidate, FeedContext
+from foryou.stream.features import video_meta
+
+NOPE_AFFINITY = -5.0  # a creator this disliked is not shown at all
+
+
+async def published(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
+    """Only ready, public videos (the feature store holds metadata for exactly those)."""
+    metas = await video_meta(ctx.platform, [c.video_id for c in candidates])
+    kept = []
+    for candidate, meta in zip(candidates, metas, strict=True):
+        if meta is not None:
+            candidate.author_id = int(meta["author_id"])
+            candidate.hashtags = list(meta["hashtags"])
+            candidate.created_ms = int(meta["created_ms"])
+            kept.append(candidate)
+    return kept
+
+
+async def not_own(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
+    return [c for c in candidates if c.author_id != ctx.user_id]
+
+
+async def unseen(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
+    if ctx.viewer is None:
+        return candidates
+    seen = await f.seen(ctx.platform.kv, ctx.viewer, [c.video_id for c in candidates])
+    return [c for c, was_seen in zip(candidates, seen, strict=True) if not was_seen]
+
+
+async def not_unwanted(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
+    """Not marked not-interested, and not by a creator the viewer keeps rejecting."""
+    if ctx.viewer is None or not candidates:
+        return candidates
+    kv = ctx.platform.kv
+    nope = await kv.zscores(f"ni:{ctx.viewer}", [str(c.video_id) for c in candidates])
+    authors = sorted({str(c.author_id) for c in candidates})
+    affinity = dict(
+        zip(authors, await f.read_decayed(kv, f"ac:{ctx.viewer}", authors, ctx.now), strict=True)
+    )
+    ctx.scratch["creator_affinity"] = affinity
+    return [
+        c
+        for c, no in zip(candidates, nope, strict=True)
+        if no is None and affinity[str(c.author_id)] > NOPE_AFFINITY
+    ]

@@ -1,0 +1,110 @@
+"""A product-mixer style pipeline: named stages in order, each timed, sources fail-open.
+
+A product is just its list of stages (``foryou.rec.products``). Sources run concurrently,
+each within its own time budget; one that raises or overruns is skipped and counted as
+degraded. Filters drop candidates, scorers add to their score, selectors reorder and cut.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+
+from foryou.platform import Platform
+
+log = logging.getLogger(__name__)
+
+STAGE_SECONDS = Histogram(
+    "foryou_feed_stage_seconds",
+    "Time spent in each stage of a feed pipeline",
+    ["product", "stage"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
+DEGRADED = Counter(
+    "foryou_feed_degraded_total",
+    "Feed stages that failed or ran out of time; the feed answered without them",
+    ["product", "stage", "why"],
+)
+
+
+@dataclass
+class Candidate:
+    video_id: int
+    source: str  # the source that found it first: the item's reason
+    detail: str | None = None
+    author_id: int = 0
+    hashtags: list[str] = field(default_factory=list)
+    created_ms: int = 0
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+    explore: bool = False
+
+
+@dataclass
+class FeedContext:
+    platform: Platform
+    viewer: str | None  # "u:<id>" or "d:<device id>"
+    user_id: int | None
+    limit: int
+    request_id: str
+    now: float = field(default_factory=time.time)
+    scratch: dict[str, Any] = field(default_factory=dict)  # what stages share (history, ...)
+
+
+Source = Callable[[FeedContext], Awaitable[list[Candidate]]]
+Step = Callable[[FeedContext, list[Candidate]], Awaitable[list[Candidate]]]
+
+
+@dataclass(frozen=True)
+class SourceStage:
+    name: str
+    run: Source
+    budget_s: float = 0.05
+
+
+@dataclass(frozen=True)
+class StepStage:
+    name: str
+    run: Step
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    product: str
+    sources: Sequence[SourceStage]
+    steps: Sequence[StepStage]  # filters, hydration, scorers, selectors, decorators, in order
+
+    async def run(self, ctx: FeedContext) -> list[Candidate]:
+        started = time.perf_counter()
+        found = await asyncio.gather(*(self._source(stage, ctx) for stage in self.sources))
+        merged: dict[int, Candidate] = {}
+        for batch in found:
+            for candidate in batch:
+                merged.setdefault(candidate.video_id, candidate)
+        candidates = list(merged.values())
+        STAGE_SECONDS.labels(self.product, "sources").observe(time.perf_counter() - started)
+        for stage in self.steps:
+            began = time.perf_counter()
+            candidates = await stage.run(ctx, candidates)
+            STAGE_SECONDS.labels(self.product, stage.name).observe(time.perf_counter() - began)
+        return candidates
+
+    async def _source(self, stage: SourceStage, ctx: FeedContext) -> list[Candidate]:
+        began = time.perf_counter()
+        try:
+            return await asyncio.wait_for(stage.run(ctx), stage.budget_s)
+        except TimeoutError:
+            DEGRADED.labels(self.product, stage.name, "timeout").inc()
+            log.warning("feed source %s ran out of time", stage.name)
+        except Exception:
+            DEGRADED.labels(self.product, stage.name, "error").inc()
+            log.exception("feed source %s failed; answering without it", stage.name)
+        finally:
+            STAGE_SECONDS.labels(self.product, stage.name).observe(time.perf_counter() - began)
+        return []

@@ -1,0 +1,93 @@
+"""Selection: exploration slots from a Thompson-sampling bandit, then diversity caps.
+
+The bandit's arms are videos still in the traffic pool (fewer than ``GRADUATE_PLAYS`` decayed
+plays). Each draws a completion rate from its Beta posterior; the best draws fill about a
+fifth of the page, so a new video gets a first audience fast. A video whose posterior mean
+stays under ``DROP_RATE`` after ``MIN_EVIDENCE`` plays stops being explored; one that passes
+``GRADUATE_PLAYS`` leaves the pool and competes on its value like everything else.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from foryou.rec import features as f
+from foryou.rec.pipeline import Candidate, FeedContext
+
+EXPLORE_SHARE = 0.2
+GRADUATE_PLAYS = 40.0
+MIN_EVIDENCE = 8.0
+DROP_RATE = 0.25
+MAX_PER_CREATOR = 2
+MAX_PER_HASHTAG = 3
+
+
+def in_traffic_pool(candidate: Candidate) -> bool:
+    plays, completions = candidate.features["plays"], candidate.features["completions"]
+    if plays >= GRADUATE_PLAYS:
+        return False  # graduated
+    alpha, beta = f.completion_posterior(completions, plays)
+    return plays < MIN_EVIDENCE or alpha / (alpha + beta) >= DROP_RATE
+
+
+async def explore(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
+    rng: random.Random = ctx.scratch.setdefault("rng", random.Random())
+    pool = [c for c in candidates if in_traffic_pool(c)]
+    draws = {
+        c.video_id: rng.betavariate(
+            *f.completion_posterior(c.features["completions"], c.features["plays"])
+        )
+        for c in pool
+    }
+    slots = math.ceil(ctx.limit * EXPLORE_SHARE)
+    chosen = sorted(pool, key=lambda c: -draws[c.video_id])[:slots]
+    for candidate in chosen:
+        candidate.explore = True
+    dropped = {
+        c.video_id
+        for c in candidates
+        if not in_traffic_pool(c) and c.features["plays"] < GRADUATE_PLAYS
+    }
+    return [c for c in candidates if c.video_id not in dropped]
+
+
+async def diversify(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
+    """Best first within the caps (per creator, per hashtag); exploration picks spread through
+    the page. The caps are soft only when the candidates cannot fill the page otherwise."""
+    exploit = sorted((c for c in candidates if not c.explore), key=lambda c: -c.score)
+    explore_picks = [c for c in candidates if c.explore]
+    page: list[Candidate] = []
+    per_creator: dict[int, int] = {}
+    per_tag: dict[str, int] = {}
+
+    def fits(c: Candidate) -> bool:
+        return per_creator.get(c.author_id, 0) < MAX_PER_CREATOR and all(
+            per_tag.get(t, 0) < MAX_PER_HASHTAG for t in c.hashtags
+        )
+
+    def take(c: Candidate) -> None:
+        page.append(c)
+        per_creator[c.author_id] = per_creator.get(c.author_id, 0) + 1
+        for t in c.hashtags:
+            per_tag[t] = per_tag.get(t, 0) + 1
+
+    every = max(int(1 / EXPLORE_SHARE), 2)
+    while len(page) < ctx.limit and (exploit or explore_picks):
+        want_explore = explore_picks and (len(page) % every == every - 1 or not exploit)
+        queue = explore_picks if want_explore else exploit
+        picked = next((c for c in queue if fits(c)), None)
+        if picked is None:
+            other = exploit if queue is explore_picks else explore_picks
+            picked = next((c for c in other if fits(c)), None)
+            queue = other
+        if picked is None:
+            break
+        queue.remove(picked)
+        take(picked)
+    # A catalog too small to fill the page within the caps still fills it, best first.
+    page += sorted(explore_picks + exploit, key=lambda c: -c.score)[: ctx.limit - len(page)]
+    for candidate in page:
+        if candidate.explore:
+            candidate.source, candidate.detail = "explore", "new and finding its audience"
+    return page

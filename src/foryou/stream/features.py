@@ -1,0 +1,174 @@
+"""Keeps the online feature store (``foryou.rec.features``) current from the event log.
+
+Per video: decayed impressions, plays, completions, watch time, likes, shares, comments, and
+its metadata (creator, hashtags, published or not). Per viewer (``u:<id>`` or ``d:<device>``):
+the seen filter, recent positives, decayed creator and hashtag affinities, not-interested.
+Per video pair: co-engagement (finished or liked by the same viewer). Trending: decayed
+engagement over everyone. Indexes of published videos by creator and by hashtag feed the
+sources. A per-partition watermark in kv skips records already applied, so a replay of the
+log changes nothing (a crash mid-batch can re-apply at most that one batch).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from foryou.ids import timestamp_ms_of
+from foryou.platform import Platform
+from foryou.platform.events import Event
+from foryou.rec import features as f
+from foryou.stream import topics
+from foryou.stream.catalog import recency_score
+from foryou.stream.runner import Processor
+
+NAME = "features"
+COMPLETE_RATIO = 0.9
+SKIP_RATIO = 0.25
+CO_ENGAGEMENT_LOOKBACK = 5
+INDEX_CAP = 2000
+# Affinity changes by what the viewer did
+AFFINITY = {"complete": 1.0, "like": 2.0, "share": 3.0, "follow": 5.0, "skip": -0.6, "nope": -10.0}
+TRENDING = {"play": 0.2, "complete": 1.0, "like": 2.0, "share": 3.0, "comment": 1.5}
+
+
+def meta_key(video_id: int | str) -> str:
+    return f"vm:{video_id}"
+
+
+async def video_meta(platform: Platform, video_ids: list[int]) -> list[dict[str, Any] | None]:
+    raw = await platform.kv.mget([meta_key(v) for v in video_ids])
+    return [json.loads(r) if r else None for r in raw]
+
+
+class _Batch:
+    def __init__(self, platform: Platform) -> None:
+        self.platform, self.kv = platform, platform.kv
+        self.now = time.time()
+        self._meta: dict[int, dict[str, Any] | None] = {}
+
+    async def meta(self, video_id: int) -> dict[str, Any] | None:
+        if video_id not in self._meta:
+            self._meta[video_id] = (await video_meta(self.platform, [video_id]))[0]
+        return self._meta[video_id]
+
+    async def decay(self, name: str, member: str | int, amount: float) -> None:
+        await f.add_decayed(self.kv, name, str(member), amount, self.now)
+
+    async def affinity(self, viewer: str, video_id: int, action: str) -> None:
+        meta = await self.meta(video_id)
+        if meta is None:
+            return
+        weight = AFFINITY[action]
+        await self.decay(f"ac:{viewer}", meta["author_id"], weight)
+        for tag in meta["hashtags"]:
+            await self.decay(f"ah:{viewer}", tag, weight / 2)
+
+    async def positive(self, viewer: str, video_id: int, action: str) -> None:
+        await self.affinity(viewer, video_id, action)
+        await self.decay("trending", video_id, TRENDING[action])
+        history = f"uh:{viewer}"
+        recent = await self.kv.zrevrange_by_score(history, limit=CO_ENGAGEMENT_LOOKBACK)
+        for other, _ in recent:
+            if other != str(video_id):
+                await self.kv.zincrby(f"co:{other}", str(video_id), 1.0)
+                await self.kv.zincrby(f"co:{video_id}", other, 1.0)
+        await self.kv.zadd(history, {str(video_id): self.now})
+        await self.kv.ztrim(history, f.HISTORY_CAP)
+
+    async def video(self, v: dict[str, Any]) -> None:
+        video_id, author = int(v["video_id"]), v.get("author_id")
+        published = (
+            v["type"] != "video.deleted"
+            and v.get("status") == "ready"
+            and v.get("visibility") == "public"
+        )
+        known = await self.meta(video_id) or {}  # a deletion names no hashtags
+        tags = set(v.get("hashtags") or []) if published else set()
+        for tag in set(known.get("hashtags") or []) - tags:
+            await self.kv.zrem(f"ht:{tag}", str(video_id))
+        if not published:
+            self._meta[video_id] = None
+            await self.kv.delete(meta_key(video_id))
+            await self.kv.zrem(f"cr:{author or known.get('author_id')}", str(video_id))
+            return
+        meta = {
+            "author_id": author,
+            "hashtags": sorted(tags),
+            "created_ms": timestamp_ms_of(video_id),
+        }
+        await self.kv.set(meta_key(video_id), json.dumps(meta).encode())
+        self._meta[video_id] = meta
+        for index in [f"cr:{author}"] + [f"ht:{tag}" for tag in sorted(tags)]:
+            await self.kv.zadd(index, {str(video_id): recency_score(video_id)})
+            await self.kv.ztrim(index, INDEX_CAP)
+
+    async def watch(self, v: dict[str, Any]) -> None:
+        viewer, video_id = v.get("viewer"), int(v["video_id"])
+        if v["type"] == "impression":
+            await self.decay("impressions", video_id, 1)
+            if viewer:
+                await f.mark_seen(self.kv, viewer, [video_id])
+            return
+        await self.decay("plays", video_id, 1)
+        await self.decay("trending", video_id, TRENDING["play"])
+        watched, duration = v.get("watched_ms") or 0, v.get("duration_ms") or 0
+        await self.decay("watch_s", video_id, watched / 1000)
+        ratio = watched / duration if duration else 0.0
+        if v.get("completed") or ratio >= COMPLETE_RATIO:
+            await self.decay("completions", video_id, 1)
+            if viewer:
+                await self.positive(viewer, video_id, "complete")
+        elif viewer and duration and ratio < SKIP_RATIO:
+            await self.affinity(viewer, video_id, "skip")
+        if viewer:
+            await f.mark_seen(self.kv, viewer, [video_id])
+
+    async def interaction(self, v: dict[str, Any]) -> None:
+        kind = v["type"]
+        user = f"u:{v['user_id']}" if v.get("user_id") else None
+        if kind == "like.added" and user:
+            await self.decay("likes", v["video_id"], 1)
+            await self.positive(user, int(v["video_id"]), "like")
+        elif kind == "share.added" and user:
+            await self.decay("shares", v["video_id"], 1)
+            await self.positive(user, int(v["video_id"]), "share")
+        elif kind == "comment.added":
+            await self.decay("comments", v["video_id"], 1)
+            await self.decay("trending", v["video_id"], TRENDING["comment"])
+        elif kind == "follow.added":
+            await self.decay(f"ac:u:{v['follower_id']}", v["followee_id"], AFFINITY["follow"])
+        elif kind == "not_interested" and user:
+            await self.kv.zadd(f"ni:{user}", {str(v["video_id"]): self.now})
+            await self.affinity(user, int(v["video_id"]), "nope")
+            await f.mark_seen(self.kv, user, [int(v["video_id"])])
+
+
+async def apply(platform: Platform, events: list[Event]) -> None:
+    batch = _Batch(platform)
+    marks: dict[str, int] = {}
+    for event in events:
+        mark_key = f"wm:{NAME}:{event.topic}:{event.partition}"
+        if mark_key not in marks:
+            raw = await platform.kv.get(mark_key)
+            marks[mark_key] = int(raw) if raw else -1
+        if event.offset <= marks[mark_key]:
+            continue  # applied before: a replay or a redelivery
+        v = event.value
+        if event.topic == topics.VIDEOS:
+            await batch.video(v)
+        elif event.topic == topics.WATCH:
+            await batch.watch(v)
+        elif event.topic == topics.INTERACTIONS:
+            await batch.interaction(v)
+        marks[mark_key] = event.offset
+    for mark_key, offset in marks.items():
+        await platform.kv.set(mark_key, str(offset).encode())
+
+
+def processor(platform: Platform) -> Processor:
+    async def handle(events: list[Event]) -> None:
+        await apply(platform, events)
+
+    return Processor(NAME, (topics.VIDEOS, topics.WATCH, topics.INTERACTIONS), handle)
