@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 from foryou.domains.interactions.service import viewer_key
 from foryou.domains.videos import keys
 from foryou.domains.videos import service as videos
@@ -10,8 +13,10 @@ from foryou.feed.schemas import FeedItem, FeedPage, Prefetch, Reason
 from foryou.gateway.tokens import Principal
 from foryou.platform import Platform
 from foryou.rec import features as f
-from foryou.rec.pipeline import FeedContext
+from foryou.rec.pipeline import DEGRADED, FeedContext
 from foryou.rec.products import FOR_YOU
+
+log = logging.getLogger(__name__)
 
 PREFETCH_ITEMS = 3
 START_RUNG = "360"  # the lowest rung is always named 360 (foryou.media.ladder)
@@ -41,7 +46,12 @@ async def for_you_page(
         limit=limit,
         request_id=request_id,
     )
-    picked = await FOR_YOU.run(ctx)
+    try:
+        picked = await FOR_YOU.run(ctx)
+    except Exception:  # kv or the feature store is down: the newest videos, from SQL
+        log.exception("the For You pipeline failed; answering with the newest videos")
+        DEGRADED.labels(FOR_YOU.product, "pipeline", "error").inc()
+        return await _fallback_page(platform, principal, limit, request_id)
     rows = {v.id: v for v in await videos.get_many(platform, [c.video_id for c in picked])}
     shown = [c for c in picked if c.video_id in rows and videos.can_view(rows[c.video_id], None)]
     public = await videos.to_public(platform, [rows[c.video_id] for c in shown], principal)
@@ -56,9 +66,24 @@ async def for_you_page(
         if c.video_id in by_id
     ]
     if viewer is not None:  # served once, not served again
-        await f.mark_seen(platform.kv, viewer, [c.video_id for c in shown])
+        with contextlib.suppress(Exception):  # losing this only risks a repeat
+            await f.mark_seen(platform.kv, viewer, [c.video_id for c in shown])
     prefetch = [
         Prefetch(video_id=item.video.id, urls=prefetch_urls(platform, int(item.video.id)))
         for item in items[:PREFETCH_ITEMS]
     ]
     return FeedPage(request_id=request_id, items=items, prefetch=prefetch, next_cursor=None)
+
+
+async def _fallback_page(
+    platform: Platform, principal: Principal | None, limit: int, request_id: str
+) -> FeedPage:
+    rows = await videos.newest_public(platform, limit=limit)
+    public = await videos.to_public(platform, rows, principal)
+    reason = Reason(kind="fresh", detail="newest videos (recommendations are unavailable)")
+    return FeedPage(
+        request_id=request_id,
+        items=[FeedItem(video=v, reason=reason) for v in public],
+        prefetch=[],
+        next_cursor=None,
+    )

@@ -24,6 +24,9 @@ CONSUMER_LAG = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 RATE_LIMITED = Counter("foryou_rate_limited_total", "Requests refused by rate limits", ["scope"])
+RATE_LIMIT_UNAVAILABLE = Counter(
+    "foryou_rate_limit_unavailable_total", "Requests let through because kv did not answer"
+)
 
 
 def render() -> tuple[bytes, str]:

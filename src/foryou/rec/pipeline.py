@@ -33,6 +33,10 @@ DEGRADED = Counter(
 )
 
 
+class SourcesUnavailable(RuntimeError):
+    """Sources failed and the rest found nothing: the caller falls back (kv is likely down)."""
+
+
 @dataclass
 class Candidate:
     video_id: int
@@ -85,8 +89,10 @@ class Pipeline:
         found = await asyncio.gather(*(self._source(stage, ctx) for stage in self.sources))
         merged: dict[int, Candidate] = {}
         for batch in found:
-            for candidate in batch:
+            for candidate in batch or []:
                 merged.setdefault(candidate.video_id, candidate)
+        if not merged and any(batch is None for batch in found):
+            raise SourcesUnavailable(f"{self.product}: nothing found and a source failed")
         candidates = list(merged.values())
         STAGE_SECONDS.labels(self.product, "sources").observe(time.perf_counter() - started)
         for stage in self.steps:
@@ -95,7 +101,8 @@ class Pipeline:
             STAGE_SECONDS.labels(self.product, stage.name).observe(time.perf_counter() - began)
         return candidates
 
-    async def _source(self, stage: SourceStage, ctx: FeedContext) -> list[Candidate]:
+    async def _source(self, stage: SourceStage, ctx: FeedContext) -> list[Candidate] | None:
+        """The source's candidates, or None when it failed (an empty answer is not a failure)."""
         began = time.perf_counter()
         try:
             return await asyncio.wait_for(stage.run(ctx), stage.budget_s)
@@ -107,4 +114,4 @@ class Pipeline:
             log.exception("feed source %s failed; answering without it", stage.name)
         finally:
             STAGE_SECONDS.labels(self.product, stage.name).observe(time.perf_counter() - began)
-        return []
+        return None

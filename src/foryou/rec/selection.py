@@ -19,8 +19,8 @@ EXPLORE_SHARE = 0.2
 GRADUATE_PLAYS = 40.0
 MIN_EVIDENCE = 8.0
 DROP_RATE = 0.25
-MAX_PER_CREATOR = 2
-MAX_PER_HASHTAG = 3
+CREATOR_SHARE = 0.2  # of a page, at most (and at least one video)
+HASHTAG_SHARE = 0.5
 
 
 def in_traffic_pool(candidate: Candidate) -> bool:
@@ -33,7 +33,14 @@ def in_traffic_pool(candidate: Candidate) -> bool:
 
 async def explore(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
     rng: random.Random = ctx.scratch.setdefault("rng", random.Random())
-    pool = [c for c in candidates if in_traffic_pool(c)]
+    # Explore what the viewer has not turned away from: new videos, not disliked creators.
+    pool = [
+        c
+        for c in candidates
+        if in_traffic_pool(c)
+        and c.features["creator_affinity"] >= 0
+        and c.features["tag_affinity"] >= 0
+    ]
     draws = {
         c.video_id: rng.betavariate(
             *f.completion_posterior(c.features["completions"], c.features["plays"])
@@ -58,12 +65,14 @@ async def diversify(ctx: FeedContext, candidates: list[Candidate]) -> list[Candi
     exploit = sorted((c for c in candidates if not c.explore), key=lambda c: -c.score)
     explore_picks = [c for c in candidates if c.explore]
     page: list[Candidate] = []
+    max_creator = max(1, int(ctx.limit * CREATOR_SHARE))
+    max_tag = max(1, int(ctx.limit * HASHTAG_SHARE))
     per_creator: dict[int, int] = {}
     per_tag: dict[str, int] = {}
 
     def fits(c: Candidate) -> bool:
-        return per_creator.get(c.author_id, 0) < MAX_PER_CREATOR and all(
-            per_tag.get(t, 0) < MAX_PER_HASHTAG for t in c.hashtags
+        return per_creator.get(c.author_id, 0) < max_creator and all(
+            per_tag.get(t, 0) < max_tag for t in c.hashtags
         )
 
     def take(c: Candidate) -> None:

@@ -1,0 +1,185 @@
+"""Behaviour of the For You feed: it adapts within a session, explores fairly, never repeats,
+keeps its diversity caps, and answers through failures."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from foryou.rec import features as f
+from foryou.rec.pipeline import DEGRADED, SourceStage
+from foryou.rec.products import FOR_YOU
+from foryou.stream.features import video_meta
+from tests.conftest import eventually, settings_for, signup
+from tests.rec.catalog import platform_of, ready_videos, watch
+
+
+async def _creators(api: httpx.AsyncClient, n: int) -> list[int]:
+    return [int((await signup(api))["user"]["id"]) for _ in range(n)]
+
+
+async def _catalog(
+    api: httpx.AsyncClient, plan: dict[str, int], per_creator: int, tag: str = "{topic}"
+) -> dict[str, list[int]]:
+    """topic -> video ids: ``plan[topic]`` creators posting ``per_creator`` clips each,
+    hashtagged ``tag`` (which may name the creator's number ``{n}``)."""
+    platform = platform_of(api)
+    out: dict[str, list[int]] = {}
+    for topic, creators in plan.items():
+        for n, author in enumerate(await _creators(api, creators)):
+            hashtag = tag.format(topic=topic, n=n)
+            captions = [f"{topic} clip {i} #{hashtag}" for i in range(per_creator)]
+            out.setdefault(topic, []).extend(await ready_videos(platform, author, captions))
+    every = [v for ids in out.values() for v in ids]
+
+    async def indexed() -> None:
+        assert None not in await video_meta(platform, every)
+
+    await eventually(indexed)
+    return out
+
+
+def _device() -> dict[str, str]:
+    return {"Foryou-Device-Id": str(uuid.uuid4())}
+
+
+async def _page(
+    api: httpx.AsyncClient, headers: dict[str, str], limit: int = 10
+) -> list[dict[str, Any]]:
+    response = await api.get("/api/v1/feed", params={"limit": limit}, headers=headers)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def _ids(items: list[dict[str, Any]]) -> list[int]:
+    return [int(i["video"]["id"]) for i in items]
+
+
+async def _send(
+    api: httpx.AsyncClient, headers: dict[str, str], events: list[dict[str, Any]]
+) -> None:
+    response = await api.post("/api/v1/events", json={"events": events}, headers=headers)
+    assert response.status_code == 202, response.text
+
+
+async def test_the_feed_adapts_within_a_session(api: httpx.AsyncClient) -> None:
+    catalog = await _catalog(api, {"cooking": 3, "skate": 3, "music": 3}, per_creator=4)
+    cooking = set(catalog["cooking"])
+    device = _device()
+    first = _ids(await _page(api, device))
+    finished = [v for v in catalog["cooking"] if v not in first][:3]
+    await _send(api, device, [watch(v, completed=True) for v in finished])
+    viewer = f"d:{device['Foryou-Device-Id']}"
+
+    async def learned() -> None:
+        [cooking_affinity] = await f.read_decayed(platform_of(api).kv, f"ah:{viewer}", ["cooking"])
+        assert cooking_affinity > 0
+
+    await eventually(learned)
+    second = await _page(api, device)
+    share = sum(v in cooking for v in _ids(second)) / len(second)
+    assert share >= 0.4, (share, second)
+    assert share > sum(v in cooking for v in first) / len(first)
+    assert any(i["reason"]["kind"] == "similar" for i in second)
+    assert not set(_ids(second)) & (set(first) | set(finished))  # nothing seen comes back
+
+
+async def test_a_creator_skipped_twice_fades(api: httpx.AsyncClient) -> None:
+    catalog = await _catalog(api, {"bore": 1, "misc": 5}, per_creator=4, tag="{topic}{n}")
+    device = _device()
+    await _send(api, device, [watch(v, completed=False) for v in catalog["bore"][:2]])
+    viewer = f"d:{device['Foryou-Device-Id']}"
+
+    async def disliked() -> None:
+        [affinity] = await f.read_decayed(platform_of(api).kv, f"ah:{viewer}", ["bore0"])
+        assert affinity < 0
+
+    await eventually(disliked)
+    items = await _page(api, device)
+    page = _ids(items)
+    assert len(page) == 10 and not set(page) & set(catalog["bore"]), [
+        (i["video"]["caption"], i["reason"], i["score"]) for i in items
+    ]
+
+
+async def test_exploration_graduates_good_videos_and_drops_poor_ones(
+    api: httpx.AsyncClient,
+) -> None:
+    catalog = await _catalog(api, {"alpha": 3, "beta": 3}, per_creator=3)
+    good, poor = catalog["alpha"][0], catalog["beta"][0]
+    for _ in range(12):  # a first audience: twelve viewers each
+        await _send(api, _device(), [watch(good, completed=True), watch(poor, completed=False)])
+    kv = platform_of(api).kv
+
+    async def counted() -> None:
+        plays = await f.read_decayed(kv, "plays", [str(good), str(poor)])
+        assert plays[0] >= 11.9 and plays[1] >= 11.9
+
+    await eventually(counted)
+    for _ in range(4):
+        page = _ids(await _page(api, _device(), limit=18))
+        assert good in page and poor not in page
+
+    for _ in range(40):  # a larger audience: it leaves the traffic pool for good
+        await _send(api, _device(), [watch(good, completed=True)])
+
+    async def graduated() -> None:
+        [plays] = await f.read_decayed(kv, "plays", [str(good)])
+        assert plays >= 50
+
+    await eventually(graduated)
+    items = await _page(api, _device(), limit=18)
+    [item] = [i for i in items if int(i["video"]["id"]) == good]
+    assert item["reason"]["kind"] != "explore"
+
+
+async def test_diversity_caps_hold(api: httpx.AsyncClient) -> None:
+    platform = platform_of(api)
+    [prolific] = await _creators(api, 1)
+    mine = await ready_videos(platform, prolific, [f"again {i} #same" for i in range(10)])
+    others = []
+    for index, author in enumerate(await _creators(api, 5)):
+        others += await ready_videos(platform, author, [f"o {i} #o{index}" for i in range(3)])
+
+    async def indexed() -> None:
+        assert None not in await video_meta(platform, mine + others)
+
+    await eventually(indexed)
+    for _ in range(3):
+        page = _ids(await _page(api, _device(), limit=10))
+        assert len(page) == 10
+        assert sum(v in mine for v in page) <= 2  # 20 % of a page per creator
+
+
+async def test_a_failing_source_is_skipped_and_counted(api: httpx.AsyncClient) -> None:
+    await _catalog(api, {"x": 2}, per_creator=3)
+
+    async def broken(ctx: Any) -> list[Any]:
+        raise RuntimeError("index offline")
+
+    index = next(i for i, s in enumerate(FOR_YOU.sources) if s.name == "trending")
+    stages = FOR_YOU.sources
+    assert isinstance(stages, list)
+    original, stages[index] = stages[index], SourceStage("trending", broken)
+    try:
+        before = DEGRADED.labels("for_you", "trending", "error")._value.get()
+        page = await _page(api, _device())
+        assert page  # the fresh pool still finds them
+        assert DEGRADED.labels("for_you", "trending", "error")._value.get() == before + 1
+    finally:
+        stages[index] = original
+
+
+async def test_a_kv_outage_still_answers(make_client: Any, tmp_path: Path) -> None:
+    api = await make_client(settings_for("embedded", tmp_path, kv="redis://127.0.0.1:1/0"))
+    [author] = await _creators(api, 1)
+    ids = await ready_videos(platform_of(api), author, ["still here #x", "me too #x"])
+    response = await api.get("/api/v1/feed", headers=_device())
+    assert response.status_code == 200
+    body = response.json()
+    assert {int(i["video"]["id"]) for i in body["items"]} == set(ids)
+    assert all("unavailable" in i["reason"]["detail"] for i in body["items"])
