@@ -16,7 +16,7 @@ from foryou.platform.blobs import BlobNotFound, open_blobs
 from foryou.platform.vectors import VectorIndex, open_vectors, pack
 
 DIM = 8
-URLS = {"exact": f"exact://?dim={DIM}", "usearch": f"usearch://?dim={DIM}&connectivity=16"}
+URLS = {"exact": f"exact://?dim={DIM}", "faiss": f"faiss://?dim={DIM}"}
 
 
 @pytest.fixture(params=sorted(URLS))
@@ -172,7 +172,7 @@ async def test_save_load_round_trip(backend: str, index: VectorIndex, tmp_path: 
 async def test_load_rejects_other_blobs(backend: str, index: VectorIndex, tmp_path: Path) -> None:
     blobs = open_blobs(f"file://{tmp_path}")
     index.add([1], [unit(1)])
-    other = "usearch" if backend == "exact" else "exact"
+    other = "faiss" if backend == "exact" else "exact"
     await open_vectors(URLS[other]).save(blobs, "vectors/other.idx")
     await blobs.put("vectors/plain.bin", b"not an index")
     await blobs.put("vectors/corrupt.idx", pack(backend, DIM, b"\x93NUMPY garbage" * 10))
@@ -196,7 +196,7 @@ def test_recall_against_exact() -> None:
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = np.arange(5000, dtype=np.int64) + 10**12
     exact = open_vectors("exact://?dim=384")
-    ann = open_vectors("usearch://?dim=384&connectivity=16")
+    ann = open_vectors("faiss://?dim=384")
     exact.add(ids, vectors)
     ann.add(ids, vectors)
     queries = rng.standard_normal((100, 384)).astype(np.float32)
@@ -206,5 +206,5 @@ def test_recall_against_exact() -> None:
             for q in queries
         ]
     )
-    print(f"usearch recall@10 vs exact: {recall:.3f}")
+    print(f"faiss HNSW recall@10 vs exact: {recall:.3f}")
     assert recall >= 0.95

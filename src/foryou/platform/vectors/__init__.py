@@ -1,6 +1,6 @@
 """Vectors port: an in-process ANN index over int64 video ids and float32 vectors.
 
-Backends: ``usearch://?dim=384&connectivity=16`` (HNSW, the default) and
+Backends: ``faiss://?dim=384`` (faiss HNSW, the default) and
 ``exact://?dim=384`` (brute force in numpy: the baseline and the test double). The
 dimension is fixed per index. Similarity is cosine: vectors are L2-normalised on the way
 in, and ``search`` returns ``(id, similarity)`` best first.
@@ -26,11 +26,11 @@ from foryou.platform.blobs import Blobs
 from foryou.platform.registry import open_backend
 
 BACKENDS = {
-    "usearch": "foryou.platform.vectors.usearch:USearchIndex",
+    "faiss": "foryou.platform.vectors.faiss:FaissIndex",
     "exact": "foryou.platform.vectors.exact:ExactIndex",
 }
 
-DEFAULT_URL = "usearch://?dim=384&connectivity=16"
+DEFAULT_URL = "faiss://?dim=384"
 
 VectorsLike = npt.ArrayLike  # shape (n, dim) for add, (dim,) for search
 
