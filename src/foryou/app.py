@@ -27,6 +27,7 @@ from foryou.observability.health import router as health_router
 from foryou.observability.logging import configure_logging
 from foryou.platform import Platform
 from foryou.platform.sql.migrate import upgrade_all
+from foryou.rec import ann
 from foryou.settings import Settings, load_settings
 from foryou.stream import runner
 
@@ -52,7 +53,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             for p in stream.processors(platform)
         ]
         if settings.embedded_stream
-        else []
+        else [asyncio.create_task(ann.keep_loaded(platform, stop), name="ann-snapshots")]
     )
     try:
         yield

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     kv: str = ""
     events: str = ""
     jobs: str = ""
+    vectors: str = "faiss://?dim=384"
 
     secret_key: str = DEV_SECRET
     access_token_ttl_s: int = Field(default=900, ge=30)

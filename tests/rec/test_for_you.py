@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 
+from foryou.rec import ann
 from foryou.rec import features as f
-from foryou.rec.pipeline import DEGRADED, SourceStage
+from foryou.rec.pipeline import DEGRADED, FeedContext, SourceStage
 from foryou.rec.products import FOR_YOU
 from foryou.stream.features import video_meta
 from tests.conftest import eventually, settings_for, signup
@@ -183,3 +184,42 @@ async def test_a_kv_outage_still_answers(make_client: Any, tmp_path: Path) -> No
     body = response.json()
     assert {int(i["video"]["id"]) for i in body["items"]} == set(ids)
     assert all("unavailable" in i["reason"]["detail"] for i in body["items"])
+
+
+async def test_embedding_retrieval_finds_videos_like_those_watched(api: httpx.AsyncClient) -> None:
+    platform = platform_of(api)
+    [author] = await _creators(api, 1)
+    food = await ready_videos(
+        platform,
+        author,
+        [
+            "spaghetti carbonara recipe #dinner",
+            "homemade lasagna with ricotta #comfort",
+            "creamy mushroom risotto #weeknight",
+        ],
+    )
+    other = await ready_videos(
+        platform,
+        author,
+        [
+            "skateboard kickflip tutorial #skate",
+            "bass guitar slap lesson #music",
+            "changing a car's engine oil #garage",
+        ],
+    )
+
+    async def embedded() -> None:
+        assert all(v in platform.vectors for v in food + other)
+
+    await eventually(embedded, timeout=60)  # the first embedding loads the model
+    device = _device()
+    await _send(api, device, [watch(food[0], completed=True)])
+    viewer = f"d:{device['Foryou-Device-Id']}"
+
+    async def remembered() -> None:
+        assert await platform.kv.zscores(f"uh:{viewer}", [str(food[0])]) != [None]
+
+    await eventually(remembered)
+    ctx = FeedContext(platform, viewer=viewer, user_id=None, limit=10, request_id="test")
+    found = [c.video_id for c in await ann.embedding(ctx)]
+    assert food[0] not in found and set(found[:2]) == set(food[1:]), found

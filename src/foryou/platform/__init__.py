@@ -10,6 +10,7 @@ from foryou.platform.id_slots import IdSlotLease
 from foryou.platform.jobs import Jobs
 from foryou.platform.kv import KV, open_kv
 from foryou.platform.sql import ShardedSQL, open_sql
+from foryou.platform.vectors import VectorIndex, open_vectors
 from foryou.settings import Settings
 
 
@@ -22,6 +23,7 @@ class Platform:
     blobs: Blobs
     kv: KV
     events: EventLog
+    vectors: VectorIndex  # this process's ANN index of caption embeddings
     jobs: Jobs | None = None  # opened on first use: only media roles and uploaders need it
     _id_lease: IdSlotLease | None = field(default=None, repr=False)
 
@@ -33,6 +35,7 @@ class Platform:
             blobs=open_blobs(settings.blobs),
             kv=open_kv(settings.kv),
             events=open_events(settings.events),
+            vectors=open_vectors(settings.vectors),
         )
 
     async def start_minting(self) -> int:

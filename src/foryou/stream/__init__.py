@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from foryou.platform import Platform
-from foryou.stream import catalog, counters, features
+from foryou.stream import catalog, counters, embeddings, features
 from foryou.stream.runner import Processor
 
 
 def processors(platform: Platform) -> list[Processor]:
-    return [counters.processor(platform), catalog.processor(platform), features.processor(platform)]
+    return [
+        counters.processor(platform),
+        catalog.processor(platform),
+        features.processor(platform),
+        embeddings.processor(platform),
+    ]
