@@ -53,6 +53,15 @@ async def blob_keys(client: httpx.AsyncClient, video_id: str) -> list[str]:
     return list(await platform.blobs.list(keys.prefix(int(video_id))))
 
 
+async def nothing_left(client: httpx.AsyncClient, video_id: str) -> None:
+    """The source goes right after the refusal is recorded."""
+
+    async def empty() -> None:
+        assert await blob_keys(client, video_id) == []
+
+    await eventually(empty)
+
+
 async def test_a_portrait_clip_plays_as_a_portrait_ladder(
     api_any: httpx.AsyncClient, tmp_path: Path
 ) -> None:
@@ -112,7 +121,7 @@ async def test_every_sample_ends_as_its_manifest_implies(
             assert body["height"] > body["width"]  # rotation honoured
     else:
         assert body["status"] == "rejected" and body["status_detail"], body
-        assert await blob_keys(api, body["id"]) == []
+        await nothing_left(api, body["id"])
 
 
 @pytest.mark.parametrize("queue", ["sqlite", "redis"])
@@ -170,7 +179,7 @@ async def test_bad_files_are_refused_with_reasons_and_leave_nothing(
         assert response.status_code == 202, (name, response.text)
         body = await settled(api, user, response.json()["id"])
         assert body["status"] == "rejected" and expected in body["status_detail"], (name, body)
-        assert await blob_keys(api, body["id"]) == [], name
+        await nothing_left(api, body["id"])
 
 
 async def test_the_optional_hevc_ladder_is_advertised_with_its_codecs(

@@ -64,12 +64,17 @@ async def claim(platform: Platform, video_id: int) -> Video | None:
 
 
 async def _finish(platform: Platform, video_id: int, status: str, detail: str) -> None:
+    """Refused or failed for good. The playable files go before the state changes (nobody is
+    served a stream that is being deleted); the source goes after it (a crash in between
+    leaves a job the reconciler can still retry)."""
+    await platform.blobs.delete_prefix(keys.hls_prefix(video_id))
+    await platform.blobs.delete(keys.poster(video_id))
+    await platform.blobs.delete(keys.thumb(video_id))
     async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
         video = await session.get(Video, video_id)
         if video is None:
             return
         move(video, status, detail)
-        video.progress = 100 if status == "ready" else video.progress
     await platform.blobs.delete_prefix(keys.prefix(video_id))
     await publish_video_event(platform, video, f"video.{status}")
 

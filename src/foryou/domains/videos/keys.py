@@ -29,8 +29,3 @@ def poster(video_id: int) -> str:
 
 def thumb(video_id: int) -> str:
     return f"{prefix(video_id)}/thumb.jpg"
-
-
-def derived(video_id: int) -> list[str]:
-    """Prefixes and keys made by processing (everything but the source)."""
-    return [hls_prefix(video_id), poster(video_id), thumb(video_id)]
