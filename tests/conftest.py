@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +217,31 @@ async def ready_video(
         return body
 
     return await eventually(is_ready)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3 API server on loopback (moto), shared by every test that needs one."""
+    server_module = pytest.importorskip("moto.server")
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            env.setenv(name, value)
+        env.delenv("AWS_PROFILE", raising=False)  # a developer's profile must not leak in
+        server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+        server.stop()
+
+
+async def jobs_on(queue: str) -> dict[str, Any]:
+    """Settings overrides that put the job queue on ``sqlite`` (the default) or ``redis``."""
+    if queue == "sqlite":
+        return {}
+    await _flush_redis()
+    return {"jobs": f"{servers.REDIS}/{servers.REDIS_DB_APP}"}

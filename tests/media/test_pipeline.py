@@ -10,11 +10,10 @@ import httpx
 import pytest
 
 from foryou.domains.videos import keys
-from tests import servers
 from tests.conftest import (
     MEDIA_SAMPLES,
-    _flush_redis,
     eventually,
+    jobs_on,
     settings_for,
     signup,
     upload,
@@ -128,10 +127,7 @@ async def test_every_sample_ends_as_its_manifest_implies(
 async def test_bad_files_are_refused_with_reasons_and_leave_nothing(
     make_client: Any, tmp_path: Path, queue: str
 ) -> None:
-    jobs = {}
-    if queue == "redis":
-        await _flush_redis()
-        jobs = {"jobs": f"{servers.REDIS}/{servers.REDIS_DB_APP}"}
+    jobs = await jobs_on(queue)
     api = await make_client(settings_for("embedded", tmp_path, max_video_seconds=2, **jobs))
     user = await signup(api)
     clip = make_clip(tmp_path / "ok.mp4", seconds=1)

@@ -16,8 +16,7 @@ from foryou.domains.videos import keys
 from foryou.domains.videos.models import Video
 from foryou.media import states
 from foryou.media.jobs import platform_jobs, reconcile
-from tests import servers
-from tests.conftest import _flush_redis, eventually, settings_for, signup, upload
+from tests.conftest import eventually, jobs_on, settings_for, signup, upload
 from tests.media.clips import make_clip
 from tests.media.test_pipeline import all_rungs
 
@@ -26,10 +25,7 @@ from tests.media.test_pipeline import all_rungs
 async def test_a_killed_worker_s_job_is_retried_and_finished(
     make_client: Any, tmp_path: Path, queue: str
 ) -> None:
-    jobs = {}
-    if queue == "redis":
-        await _flush_redis()
-        jobs = {"jobs": f"{servers.REDIS}/{servers.REDIS_DB_APP}"}
+    jobs = await jobs_on(queue)
     settings = settings_for("embedded", tmp_path, media_embedded_workers=0, **jobs)
     api = await make_client(settings)
     platform = api._transport.app.state.platform  # type: ignore[attr-defined]
