@@ -103,9 +103,7 @@ async def create(
     except BaseException:
         await platform.blobs.delete_prefix(keys.prefix(video_id))
         raise
-    await topics.publish(
-        platform.events, topics.VIDEOS, video_id, "video.created", **_video_event(video)
-    )
+    await publish_video_event(platform, video, "video.created")
     return video
 
 
@@ -115,9 +113,7 @@ async def set_status(platform: Platform, video_id: int, status: str, detail: str
         if video is None:  # deleted while processing
             return
         video.status, video.status_detail = status, detail
-    await topics.publish(
-        platform.events, topics.VIDEOS, video_id, f"video.{status}", **_video_event(video)
-    )
+    await publish_video_event(platform, video, f"video.{status}")
 
 
 async def update(
@@ -138,9 +134,7 @@ async def update(
             video.caption, video.hashtags = caption, hashtags.extract(caption)
         if visibility is not None:
             video.visibility = visibility
-    await topics.publish(
-        platform.events, topics.VIDEOS, video_id, "video.updated", **_video_event(video)
-    )
+    await publish_video_event(platform, video, "video.updated")
     return video
 
 
@@ -311,9 +305,7 @@ async def create_uploading(
     )
     async with platform.sql.begin(platform.sql.shard_of(video_id)) as session:
         session.add(video)
-    await topics.publish(
-        platform.events, topics.VIDEOS, video_id, "video.created", **_video_event(video)
-    )
+    await publish_video_event(platform, video, "video.created")
     return video
 
 
@@ -327,9 +319,7 @@ async def attach_source(platform: Platform, video_id: int, *, source_key: str) -
         video.status, video.status_detail = "processing", "waiting for processing"
         video.source_key = source_key
         video.source_size = video.upload_offset = video.upload_length or 0
-    await topics.publish(
-        platform.events, topics.VIDEOS, video_id, "video.processing", **_video_event(video)
-    )
+    await publish_video_event(platform, video, "video.processing")
     return True
 
 
