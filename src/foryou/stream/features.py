@@ -48,6 +48,11 @@ class _Batch:
         self.now = time.time()
         self._meta: dict[int, dict[str, Any] | None] = {}
 
+    async def prefetch(self, video_ids: set[int]) -> None:
+        """One round trip for the metadata of every video the batch touches."""
+        ordered = sorted(video_ids)
+        self._meta.update(zip(ordered, await video_meta(self.platform, ordered), strict=True))
+
     async def meta(self, video_id: int) -> dict[str, Any] | None:
         if video_id not in self._meta:
             self._meta[video_id] = (await video_meta(self.platform, [video_id]))[0]
@@ -147,6 +152,9 @@ class _Batch:
 
 async def apply(platform: Platform, events: list[Event]) -> None:
     batch = _Batch(platform)
+    await batch.prefetch(
+        {int(e.value["video_id"]) for e in events if e.value.get("video_id") is not None}
+    )
     marks: dict[str, int] = {}
     for event in events:
         mark_key = f"wm:{NAME}:{event.topic}:{event.partition}"
