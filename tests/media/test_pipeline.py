@@ -47,7 +47,7 @@ async def all_rungs(
 
 
 async def blob_keys(client: httpx.AsyncClient, video_id: str) -> list[str]:
-    platform = client._transport.app.state.platform  # type: ignore[attr-defined]
+    platform = client.app.state.platform  # type: ignore[attr-defined]
     return list(await platform.blobs.list(keys.prefix(int(video_id))))
 
 

@@ -28,7 +28,7 @@ async def test_a_killed_worker_s_job_is_retried_and_finished(
     jobs = await jobs_on(queue)
     settings = settings_for("embedded", tmp_path, media_embedded_workers=0, **jobs)
     api = await make_client(settings)
-    platform = api._transport.app.state.platform  # type: ignore[attr-defined]
+    platform = api.app.state.platform  # type: ignore[attr-defined]
     user = await signup(api)
     clip = make_clip(tmp_path / "long.mp4", size="720x1280", seconds=20)
     video = await upload(api, user, clip.read_bytes())

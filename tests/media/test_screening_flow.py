@@ -51,7 +51,7 @@ async def test_a_rejected_clip_cannot_simply_be_uploaded_again(
         json={"decision": "reject", "reason": "violates the rules"},
     )
     assert rejected.status_code == 409  # never flagged: a moderator rejects from the queue
-    platform = api._transport.app.state.platform
+    platform = api.app.state.platform
     await moderation.flag(platform, video_id=int(first["id"]), signals=[{"kind": "report"}])
     rejected = await api.post(
         f"/api/v1/moderation/videos/{first['id']}",

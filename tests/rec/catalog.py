@@ -17,7 +17,7 @@ DURATION_MS = 20_000
 
 
 def platform_of(client: httpx.AsyncClient) -> Platform:
-    return client._transport.app.state.platform  # type: ignore[attr-defined,no-any-return]
+    return client.app.state.platform  # type: ignore[attr-defined,no-any-return]
 
 
 async def ready_videos(platform: Platform, author_id: int, captions: list[str]) -> list[int]:
