@@ -101,6 +101,23 @@ def _device_id(
 
 DeviceId = Annotated[str | None, Depends(_device_id)]
 
+
+def _region(
+    region: Annotated[
+        str | None,
+        Header(
+            alias="Foryou-Region",
+            description="the viewer's country (ISO 3166 alpha-2), as an edge's geo lookup sets it",
+        ),
+    ] = None,
+) -> str | None:
+    if region is None or len(region) != 2 or not region.isascii() or not region.isalpha():
+        return None  # like the device id, a hint: a bad one is ignored
+    return region.upper()
+
+
+RegionHint = Annotated[str | None, Depends(_region)]
+
 VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="video id", alias="video_id")]
 CommentIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="comment id", alias="comment_id")]
 UsernamePath = Annotated[str, Path(min_length=1, max_length=64)]

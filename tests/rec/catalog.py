@@ -1,8 +1,10 @@
-"""A catalog of ready videos for feed tests, without transcoding: rows on the author's shard
-plus the ``video.ready`` event the pipeline would publish (the pipeline has its own tests)."""
+"""Feed tests' catalog of ready videos, without transcoding (rows on the author's shard plus
+the ``video.ready`` event the pipeline would publish: it has its own tests), and the calls
+those tests make as a client."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -12,6 +14,8 @@ from foryou.domains.videos.models import Video
 from foryou.domains.videos.service import publish_video_event
 from foryou.ids import logical_shard_of, new_id
 from foryou.platform import Platform
+from foryou.stream.features import video_meta
+from tests.conftest import eventually, signup
 
 DURATION_MS = 20_000
 
@@ -60,3 +64,52 @@ def watch(video_id: int, *, completed: bool, watched_ms: int | None = None) -> d
         "watched_ms": DURATION_MS if completed else (watched_ms or 1_000),
         "completed": completed,
     }
+
+
+async def creators(api: httpx.AsyncClient, n: int) -> list[int]:
+    return [int((await signup(api))["user"]["id"]) for _ in range(n)]
+
+
+async def topics_catalog(
+    api: httpx.AsyncClient, plan: dict[str, int], per_creator: int, tag: str = "{topic}"
+) -> dict[str, list[int]]:
+    """topic -> video ids: ``plan[topic]`` creators posting ``per_creator`` clips each,
+    hashtagged ``tag`` (which may name the creator's number ``{n}``)."""
+    platform = platform_of(api)
+    out: dict[str, list[int]] = {}
+    for topic, count in plan.items():
+        for n, author in enumerate(await creators(api, count)):
+            hashtag = tag.format(topic=topic, n=n)
+            captions = [f"{topic} clip {i} #{hashtag}" for i in range(per_creator)]
+            out.setdefault(topic, []).extend(await ready_videos(platform, author, captions))
+    every = [v for ids in out.values() for v in ids]
+
+    async def indexed() -> None:
+        assert None not in await video_meta(platform, every)
+
+    await eventually(indexed)
+    return out
+
+
+def new_device() -> dict[str, str]:
+    return {"Foryou-Device-Id": str(uuid.uuid4())}
+
+
+async def feed_page(
+    api: httpx.AsyncClient, headers: dict[str, str], limit: int = 10
+) -> list[dict[str, Any]]:
+    response = await api.get("/api/v1/feed", params={"limit": limit}, headers=headers)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def ids_of(items: list[dict[str, Any]]) -> list[int]:
+    return [int(i["video"]["id"]) for i in items]
+
+
+async def send_events(
+    api: httpx.AsyncClient, headers: dict[str, str], events: list[dict[str, Any]]
+) -> None:
+    response = await api.post("/api/v1/events", json={"events": events}, headers=headers)
+    assert response.status_code == 202, response.text

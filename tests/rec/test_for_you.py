@@ -3,7 +3,6 @@ keeps its diversity caps, and answers through failures."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,66 +13,27 @@ from foryou.rec import features as f
 from foryou.rec.pipeline import DEGRADED, FeedContext, SourceStage
 from foryou.rec.products import FOR_YOU
 from foryou.stream.features import video_meta
-from tests.conftest import eventually, settings_for, signup
-from tests.rec.catalog import platform_of, ready_videos, watch
-
-
-async def _creators(api: httpx.AsyncClient, n: int) -> list[int]:
-    return [int((await signup(api))["user"]["id"]) for _ in range(n)]
-
-
-async def _catalog(
-    api: httpx.AsyncClient, plan: dict[str, int], per_creator: int, tag: str = "{topic}"
-) -> dict[str, list[int]]:
-    """topic -> video ids: ``plan[topic]`` creators posting ``per_creator`` clips each,
-    hashtagged ``tag`` (which may name the creator's number ``{n}``)."""
-    platform = platform_of(api)
-    out: dict[str, list[int]] = {}
-    for topic, creators in plan.items():
-        for n, author in enumerate(await _creators(api, creators)):
-            hashtag = tag.format(topic=topic, n=n)
-            captions = [f"{topic} clip {i} #{hashtag}" for i in range(per_creator)]
-            out.setdefault(topic, []).extend(await ready_videos(platform, author, captions))
-    every = [v for ids in out.values() for v in ids]
-
-    async def indexed() -> None:
-        assert None not in await video_meta(platform, every)
-
-    await eventually(indexed)
-    return out
-
-
-def _device() -> dict[str, str]:
-    return {"Foryou-Device-Id": str(uuid.uuid4())}
-
-
-async def _page(
-    api: httpx.AsyncClient, headers: dict[str, str], limit: int = 10
-) -> list[dict[str, Any]]:
-    response = await api.get("/api/v1/feed", params={"limit": limit}, headers=headers)
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
-
-
-def _ids(items: list[dict[str, Any]]) -> list[int]:
-    return [int(i["video"]["id"]) for i in items]
-
-
-async def _send(
-    api: httpx.AsyncClient, headers: dict[str, str], events: list[dict[str, Any]]
-) -> None:
-    response = await api.post("/api/v1/events", json={"events": events}, headers=headers)
-    assert response.status_code == 202, response.text
+from tests.conftest import eventually, settings_for
+from tests.rec.catalog import (
+    creators,
+    feed_page,
+    ids_of,
+    new_device,
+    platform_of,
+    ready_videos,
+    send_events,
+    topics_catalog,
+    watch,
+)
 
 
 async def test_the_feed_adapts_within_a_session(api: httpx.AsyncClient) -> None:
-    catalog = await _catalog(api, {"cooking": 3, "skate": 3, "music": 3}, per_creator=4)
+    catalog = await topics_catalog(api, {"cooking": 3, "skate": 3, "music": 3}, per_creator=4)
     cooking = set(catalog["cooking"])
-    device = _device()
-    first = _ids(await _page(api, device))
+    device = new_device()
+    first = ids_of(await feed_page(api, device))
     finished = [v for v in catalog["cooking"] if v not in first][:3]
-    await _send(api, device, [watch(v, completed=True) for v in finished])
+    await send_events(api, device, [watch(v, completed=True) for v in finished])
     viewer = f"d:{device['Foryou-Device-Id']}"
 
     async def learned() -> None:
@@ -81,18 +41,18 @@ async def test_the_feed_adapts_within_a_session(api: httpx.AsyncClient) -> None:
         assert cooking_affinity > 0
 
     await eventually(learned)
-    second = await _page(api, device)
-    share = sum(v in cooking for v in _ids(second)) / len(second)
+    second = await feed_page(api, device)
+    share = sum(v in cooking for v in ids_of(second)) / len(second)
     assert share >= 0.4, (share, second)
     assert share > sum(v in cooking for v in first) / len(first)
     assert any(i["reason"]["kind"] == "similar" for i in second)
-    assert not set(_ids(second)) & (set(first) | set(finished))  # nothing seen comes back
+    assert not set(ids_of(second)) & (set(first) | set(finished))  # nothing seen comes back
 
 
 async def test_a_creator_skipped_twice_fades(api: httpx.AsyncClient) -> None:
-    catalog = await _catalog(api, {"bore": 1, "misc": 5}, per_creator=4, tag="{topic}{n}")
-    device = _device()
-    await _send(api, device, [watch(v, completed=False) for v in catalog["bore"][:2]])
+    catalog = await topics_catalog(api, {"bore": 1, "misc": 5}, per_creator=4, tag="{topic}{n}")
+    device = new_device()
+    await send_events(api, device, [watch(v, completed=False) for v in catalog["bore"][:2]])
     viewer = f"d:{device['Foryou-Device-Id']}"
 
     async def disliked() -> None:
@@ -100,8 +60,8 @@ async def test_a_creator_skipped_twice_fades(api: httpx.AsyncClient) -> None:
         assert affinity < 0
 
     await eventually(disliked)
-    items = await _page(api, device)
-    page = _ids(items)
+    items = await feed_page(api, device)
+    page = ids_of(items)
     assert len(page) == 10 and not set(page) & set(catalog["bore"]), [
         (i["video"]["caption"], i["reason"], i["score"]) for i in items
     ]
@@ -110,10 +70,11 @@ async def test_a_creator_skipped_twice_fades(api: httpx.AsyncClient) -> None:
 async def test_exploration_graduates_good_videos_and_drops_poor_ones(
     api: httpx.AsyncClient,
 ) -> None:
-    catalog = await _catalog(api, {"alpha": 3, "beta": 3}, per_creator=3)
+    catalog = await topics_catalog(api, {"alpha": 3, "beta": 3}, per_creator=3)
     good, poor = catalog["alpha"][0], catalog["beta"][0]
     for _ in range(12):  # a first audience: twelve viewers each
-        await _send(api, _device(), [watch(good, completed=True), watch(poor, completed=False)])
+        events = [watch(good, completed=True), watch(poor, completed=False)]
+        await send_events(api, new_device(), events)
     kv = platform_of(api).kv
 
     async def counted() -> None:
@@ -122,28 +83,28 @@ async def test_exploration_graduates_good_videos_and_drops_poor_ones(
 
     await eventually(counted)
     for _ in range(4):
-        page = _ids(await _page(api, _device(), limit=18))
+        page = ids_of(await feed_page(api, new_device(), limit=18))
         assert good in page and poor not in page
 
     for _ in range(40):  # a larger audience: it leaves the traffic pool for good
-        await _send(api, _device(), [watch(good, completed=True)])
+        await send_events(api, new_device(), [watch(good, completed=True)])
 
     async def graduated() -> None:
         [plays] = await f.read_decayed(kv, "plays", [str(good)])
         assert plays >= 50
 
     await eventually(graduated)
-    items = await _page(api, _device(), limit=18)
+    items = await feed_page(api, new_device(), limit=18)
     [item] = [i for i in items if int(i["video"]["id"]) == good]
     assert item["reason"]["kind"] != "explore"
 
 
 async def test_diversity_caps_hold(api: httpx.AsyncClient) -> None:
     platform = platform_of(api)
-    [prolific] = await _creators(api, 1)
+    [prolific] = await creators(api, 1)
     mine = await ready_videos(platform, prolific, [f"again {i} #same" for i in range(10)])
     others = []
-    for index, author in enumerate(await _creators(api, 5)):
+    for index, author in enumerate(await creators(api, 5)):
         others += await ready_videos(platform, author, [f"o {i} #o{index}" for i in range(3)])
 
     async def indexed() -> None:
@@ -151,13 +112,13 @@ async def test_diversity_caps_hold(api: httpx.AsyncClient) -> None:
 
     await eventually(indexed)
     for _ in range(3):
-        page = _ids(await _page(api, _device(), limit=10))
+        page = ids_of(await feed_page(api, new_device(), limit=10))
         assert len(page) == 10
         assert sum(v in mine for v in page) <= 2  # 20 % of a page per creator
 
 
 async def test_a_failing_source_is_skipped_and_counted(api: httpx.AsyncClient) -> None:
-    await _catalog(api, {"x": 2}, per_creator=3)
+    await topics_catalog(api, {"x": 2}, per_creator=3)
 
     async def broken(ctx: Any) -> list[Any]:
         raise RuntimeError("index offline")
@@ -168,7 +129,7 @@ async def test_a_failing_source_is_skipped_and_counted(api: httpx.AsyncClient) -
     original, stages[index] = stages[index], SourceStage("trending", broken)
     try:
         before = DEGRADED.labels("for_you", "trending", "error")._value.get()
-        page = await _page(api, _device())
+        page = await feed_page(api, new_device())
         assert page  # the fresh pool still finds them
         assert DEGRADED.labels("for_you", "trending", "error")._value.get() == before + 1
     finally:
@@ -177,9 +138,9 @@ async def test_a_failing_source_is_skipped_and_counted(api: httpx.AsyncClient) -
 
 async def test_a_kv_outage_still_answers(make_client: Any, tmp_path: Path) -> None:
     api = await make_client(settings_for("embedded", tmp_path, kv="redis://127.0.0.1:1/0"))
-    [author] = await _creators(api, 1)
+    [author] = await creators(api, 1)
     ids = await ready_videos(platform_of(api), author, ["still here #x", "me too #x"])
-    response = await api.get("/api/v1/feed", headers=_device())
+    response = await api.get("/api/v1/feed", headers=new_device())
     assert response.status_code == 200
     body = response.json()
     assert {int(i["video"]["id"]) for i in body["items"]} == set(ids)
@@ -188,7 +149,7 @@ async def test_a_kv_outage_still_answers(make_client: Any, tmp_path: Path) -> No
 
 async def test_embedding_retrieval_finds_videos_like_those_watched(api: httpx.AsyncClient) -> None:
     platform = platform_of(api)
-    [author] = await _creators(api, 1)
+    [author] = await creators(api, 1)
     food = await ready_videos(
         platform,
         author,
@@ -212,8 +173,8 @@ async def test_embedding_retrieval_finds_videos_like_those_watched(api: httpx.As
         assert all(v in platform.vectors for v in food + other)
 
     await eventually(embedded, timeout=60)  # the first embedding loads the model
-    device = _device()
-    await _send(api, device, [watch(food[0], completed=True)])
+    device = new_device()
+    await send_events(api, device, [watch(food[0], completed=True)])
     viewer = f"d:{device['Foryou-Device-Id']}"
 
     async def remembered() -> None:

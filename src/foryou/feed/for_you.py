@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from foryou.domains.interactions.service import viewer_key
 from foryou.domains.videos import keys
 from foryou.domains.videos import service as videos
 from foryou.edge.signing import media_url
+from foryou.feed.cards import cards
 from foryou.feed.schemas import FeedItem, FeedPage, Prefetch, Reason
 from foryou.gateway.tokens import Principal
 from foryou.platform import Platform
 from foryou.rec import features as f
 from foryou.rec.pipeline import DEGRADED, FeedContext
 from foryou.rec.products import FOR_YOU
+from foryou.stream.features import INTEREST, region_key
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,8 @@ async def for_you_page(
     device_id: str | None,
     limit: int,
     request_id: str,
+    region: str | None = None,
+    interests: Sequence[str] = (),
 ) -> FeedPage:
     viewer = viewer_key(principal, device_id)
     ctx = FeedContext(
@@ -45,16 +50,26 @@ async def for_you_page(
         user_id=principal.user_id if principal else None,
         limit=limit,
         request_id=request_id,
+        region=region,
     )
     try:
+        await _cold_start(ctx, interests)
         picked = await FOR_YOU.run(ctx)
     except Exception:  # kv or the feature store is down: the newest videos, from SQL
         log.exception("the For You pipeline failed; answering with the newest videos")
         DEGRADED.labels(FOR_YOU.product, "pipeline", "error").inc()
         return await _fallback_page(platform, principal, limit, request_id)
-    rows = {v.id: v for v in await videos.get_many(platform, [c.video_id for c in picked])}
-    shown = [c for c in picked if c.video_id in rows and videos.can_view(rows[c.video_id], None)]
-    public = await videos.to_public(platform, [rows[c.video_id] for c in shown], principal)
+    rows = await cards(platform, [c.video_id for c in picked])
+    shown = [c for c in picked if c.video_id in rows and videos.can_view(rows[c.video_id][0], None)]
+    # Every like marks its video seen (foryou.stream.features) and the pipeline serves only
+    # unseen videos, so nothing on this page is liked yet: no query needed.
+    public = await videos.to_public(
+        platform,
+        [rows[c.video_id][0] for c in shown],
+        principal,
+        authors={author.id: author for _, author in rows.values()},
+        liked=set(),
+    )
     by_id = {int(v.id): v for v in public}
     items = [
         FeedItem(
@@ -73,6 +88,19 @@ async def for_you_page(
         for item in items[:PREFETCH_ITEMS]
     ]
     return FeedPage(request_id=request_id, items=items, prefetch=prefetch, next_cursor=None)
+
+
+async def _cold_start(ctx: FeedContext, interests: Sequence[str]) -> None:
+    """A signed-in viewer's profile region, unless the request named one; interests given on
+    a first request seed a viewer who has no hashtag affinities yet."""
+    kv = ctx.platform.kv
+    if ctx.region is None and ctx.user_id is not None:
+        raw = await kv.get(region_key(ctx.user_id))
+        ctx.region = raw.decode() if raw else None
+    new_viewer = ctx.viewer is not None and not await f.top_decayed(kv, f"ah:{ctx.viewer}", 1)
+    if interests and new_viewer:
+        for tag in interests:
+            await f.add_decayed(kv, f"ah:{ctx.viewer}", tag, INTEREST, ctx.now)
 
 
 async def _fallback_page(

@@ -3,9 +3,12 @@ newest videos of the accounts one follows)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
 
-from foryou.deps import CurrentUser, Cursor, DeviceId, Limit, MaybeUser, PlatformDep
+from fastapi import APIRouter, Query, Request
+
+from foryou.deps import CurrentUser, Cursor, DeviceId, Limit, MaybeUser, PlatformDep, RegionHint
+from foryou.domains.accounts.schemas import INTEREST_PATTERN
 from foryou.domains.common import Page, next_cursor, parse_cursor
 from foryou.domains.interactions import follows
 from foryou.domains.videos import service as videos
@@ -23,16 +26,25 @@ async def for_you(
     viewer: MaybeUser,
     device_id: DeviceId,
     platform: PlatformDep,
+    region: RegionHint,
     limit: Limit = 20,
+    interests: Annotated[
+        list[Annotated[str, Query(pattern=INTEREST_PATTERN)]],
+        Query(max_length=10, description="hashtags to start a new viewer's feed with"),
+    ] = [],  # noqa: B006 (FastAPI copies query defaults)
 ) -> FeedPage:
     """For You: recommended videos, each with why it was shown, and what to preload next.
-    Each call gives new videos (served ones are remembered per viewer or device id)."""
+    Each call gives new videos (served ones are remembered per viewer or device id). A new
+    viewer may name ``interests`` (repeat the parameter); ``Foryou-Region`` (or a signed-in
+    viewer's profile) brings what is popular in that country."""
     return await for_you_page(
         platform,
         principal=viewer,
         device_id=device_id,
         limit=limit,
         request_id=request.state.request_id,
+        region=region,
+        interests=[tag.lower().lstrip("#") for tag in interests],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from foryou.platform.blobs import Blobs, open_blobs
 from foryou.platform.events import EventLog, open_events
@@ -26,6 +27,7 @@ class Platform:
     vectors: VectorIndex  # this process's ANN index of caption embeddings
     jobs: Jobs | None = None  # opened on first use: only media roles and uploaders need it
     _id_lease: IdSlotLease | None = field(default=None, repr=False)
+    local: dict[str, Any] = field(default_factory=dict, repr=False)  # this process's caches
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:

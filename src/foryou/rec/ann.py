@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 HISTORY = 20
 RECENCY = 0.85  # each older positive counts this much less
-NEIGHBOURS = 100
+NEIGHBOURS = 80
 
 
 async def viewer_vector(ctx: FeedContext) -> np.ndarray | None:

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from prometheus_client import Counter, Histogram
 
 from foryou.platform import Platform
@@ -45,7 +47,7 @@ class Candidate:
     author_id: int = 0
     hashtags: list[str] = field(default_factory=list)
     created_ms: int = 0
-    features: dict[str, float] = field(default_factory=dict)
+    row: int = -1  # this candidate's row in FeedContext.features, once hydrated
     score: float = 0.0
     explore: bool = False
 
@@ -57,8 +59,12 @@ class FeedContext:
     user_id: int | None
     limit: int
     request_id: str
+    region: str | None = None  # ISO 3166 alpha-2, when known
     now: float = field(default_factory=time.time)
     scratch: dict[str, Any] = field(default_factory=dict)  # what stages share (history, ...)
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds, this request
+    # hydrated features: one row per candidate (Candidate.row), columns by ranking.FEATURES
+    features: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 Source = Callable[[FeedContext], Awaitable[list[Candidate]]]
@@ -94,12 +100,16 @@ class Pipeline:
         if not merged and any(batch is None for batch in found):
             raise SourcesUnavailable(f"{self.product}: nothing found and a source failed")
         candidates = list(merged.values())
-        STAGE_SECONDS.labels(self.product, "sources").observe(time.perf_counter() - started)
+        self._timed(ctx, "sources", started)
         for stage in self.steps:
             began = time.perf_counter()
             candidates = await stage.run(ctx, candidates)
-            STAGE_SECONDS.labels(self.product, stage.name).observe(time.perf_counter() - began)
+            self._timed(ctx, stage.name, began)
         return candidates
+
+    def _timed(self, ctx: FeedContext, stage: str, began: float) -> None:
+        ctx.timings[stage] = elapsed = time.perf_counter() - began
+        STAGE_SECONDS.labels(self.product, stage).observe(elapsed)
 
     async def _source(self, stage: SourceStage, ctx: FeedContext) -> list[Candidate] | None:
         """The source's candidates, or None when it failed (an empty answer is not a failure)."""
@@ -113,5 +123,5 @@ class Pipeline:
             DEGRADED.labels(self.product, stage.name, "error").inc()
             log.exception("feed source %s failed; answering without it", stage.name)
         finally:
-            STAGE_SECONDS.labels(self.product, stage.name).observe(time.perf_counter() - began)
+            self._timed(ctx, stage.name, began)
         return None

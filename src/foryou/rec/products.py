@@ -8,7 +8,7 @@ from foryou.rec.pipeline import Pipeline, SourceStage, StepStage
 FOR_YOU = Pipeline(
     product="for_you",
     sources=[
-        SourceStage("following", sources.following, budget_s=0.1),
+        SourceStage("following", sources.following),
         SourceStage("embedding", ann.embedding),
         SourceStage("similar_hashtags", sources.similar_hashtags),
         SourceStage("liked_creators", sources.liked_creators),

@@ -10,58 +10,74 @@ seconds to what viewers do.
 from __future__ import annotations
 
 import asyncio
-import math
+
+import numpy as np
+import numpy.typing as npt
 
 from foryou.rec import features as f
 from foryou.rec.pipeline import Candidate, FeedContext
 
-FEATURES = (*f.VIDEO_COUNTERS, "trending")
+# What the heuristic and the bandit read; a trained ranker hydrates its own feature schema.
+COUNTERS = ("plays", "completions", "likes", "shares", "trending")
+FEATURES = (*COUNTERS, "creator_affinity", "tag_affinity")
 WEIGHTS = {"like": 4.0, "share": 8.0, "affinity": 0.8, "popularity": 0.1, "freshness": 0.3}
+FOLLOWING_BONUS = 0.3
 
 
 async def hydrate(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
-    if not candidates:
-        return candidates
+    """One row per candidate in ``ctx.features`` (columns named by FEATURES)."""
     kv = ctx.platform.kv
     members = [str(c.video_id) for c in candidates]
-    columns = await asyncio.gather(*(f.read_decayed(kv, n, members, ctx.now) for n in FEATURES))
+    columns = await asyncio.gather(*(f.read_decayed(kv, n, members, ctx.now) for n in COUNTERS))
+    # (the trending column is global: regional popularity already chose the candidates)
     tags = sorted({t for c in candidates for t in c.hashtags})
     tag_affinity: dict[str, float] = {}
     if ctx.viewer is not None and tags:
         scores = await f.read_decayed(kv, f"ah:{ctx.viewer}", tags, ctx.now)
         tag_affinity = dict(zip(tags, scores, strict=True))
     creator_affinity = ctx.scratch.get("creator_affinity", {})
-    for index, candidate in enumerate(candidates):
-        candidate.features = {
-            name: column[index] for name, column in zip(FEATURES, columns, strict=True)
-        }
-        candidate.features["creator_affinity"] = creator_affinity.get(str(candidate.author_id), 0.0)
-        candidate.features["tag_affinity"] = sum(
-            tag_affinity.get(t, 0.0) for t in candidate.hashtags
-        )
+    columns.append([creator_affinity.get(str(c.author_id), 0.0) for c in candidates])
+    columns.append([sum(tag_affinity.get(t, 0.0) for t in c.hashtags) for c in candidates])
+    ctx.features = np.array(columns, dtype=np.float64).reshape(len(FEATURES), -1).T
+    for row, candidate in enumerate(candidates):
+        candidate.row = row
     return candidates
 
 
-def value(candidate: Candidate, now: float) -> float:
-    x = candidate.features
-    plays = max(x["plays"], 0.0)
-    p_complete = (x["completions"] + 1) / (plays + 3)
-    p_like = (x["likes"] + 0.1) / (plays + 10)
-    p_share = (x["shares"] + 0.05) / (plays + 20)
-    affinity = math.tanh(x["creator_affinity"] / 4) + 0.5 * math.tanh(x["tag_affinity"] / 4)
-    age_days = max(now * 1000 - candidate.created_ms, 0) / 86_400_000
-    return (
+def column(ctx: FeedContext, name: str) -> npt.NDArray[np.float64]:
+    return ctx.features[:, FEATURES.index(name)]
+
+
+def values(ctx: FeedContext, candidates: list[Candidate]) -> npt.NDArray[np.float64]:
+    """The heuristic value of each hydrated candidate, in ``ctx.features`` row order."""
+    plays = np.maximum(column(ctx, "plays"), 0.0)
+    p_complete = (column(ctx, "completions") + 1) / (plays + 3)
+    p_like = (column(ctx, "likes") + 0.1) / (plays + 10)
+    p_share = (column(ctx, "shares") + 0.05) / (plays + 20)
+    affinity = np.tanh(column(ctx, "creator_affinity") / 4) + 0.5 * np.tanh(
+        column(ctx, "tag_affinity") / 4
+    )
+    created_ms = np.zeros(len(ctx.features))
+    following = np.zeros(len(ctx.features))
+    for c in candidates:
+        created_ms[c.row] = c.created_ms
+        following[c.row] = c.source == "following"
+    age_days = np.maximum(ctx.now * 1000 - created_ms, 0) / 86_400_000
+    value: npt.NDArray[np.float64] = (
         p_complete
         + WEIGHTS["like"] * p_like
         + WEIGHTS["share"] * p_share
         + WEIGHTS["affinity"] * affinity
-        + WEIGHTS["popularity"] * f.safe_log1p(x["trending"])
-        + WEIGHTS["freshness"] * 2 ** (-age_days)
-        + (0.3 if candidate.source == "following" else 0.0)
+        + WEIGHTS["popularity"] * np.log1p(np.maximum(column(ctx, "trending"), 0.0))
+        + WEIGHTS["freshness"] * np.exp2(-age_days)
+        + FOLLOWING_BONUS * following
     )
+    return value
 
 
 async def score(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
-    for candidate in candidates:
-        candidate.score += value(candidate, ctx.now)
+    if candidates:
+        value = values(ctx, candidates)
+        for candidate in candidates:
+            candidate.score += float(value[candidate.row])
     return candidates

@@ -10,10 +10,13 @@ stays under ``DROP_RATE`` after ``MIN_EVIDENCE`` plays stops being explored; one
 from __future__ import annotations
 
 import math
-import random
+
+import numpy as np
+import numpy.typing as npt
 
 from foryou.rec import features as f
 from foryou.rec.pipeline import Candidate, FeedContext
+from foryou.rec.ranking import column
 
 EXPLORE_SHARE = 0.2
 GRADUATE_PLAYS = 40.0
@@ -21,42 +24,34 @@ MIN_EVIDENCE = 8.0
 DROP_RATE = 0.25
 CREATOR_SHARE = 0.2  # of a page, at most (and at least one video)
 HASHTAG_SHARE = 0.5
+_RNG = np.random.default_rng()
 
 
-def in_traffic_pool(candidate: Candidate) -> bool:
-    plays, completions = candidate.features["plays"], candidate.features["completions"]
-    if plays >= GRADUATE_PLAYS:
-        return False  # graduated
+def traffic_pool(ctx: FeedContext) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Per hydrated row: still in the traffic pool, and dropped from it (poor, not graduated)."""
+    plays, completions = column(ctx, "plays"), column(ctx, "completions")
     alpha, beta = f.completion_posterior(completions, plays)
-    return plays < MIN_EVIDENCE or alpha / (alpha + beta) >= DROP_RATE
+    graduated = plays >= GRADUATE_PLAYS
+    poor = (plays >= MIN_EVIDENCE) & (alpha / (alpha + beta) < DROP_RATE)
+    return ~graduated & ~poor, ~graduated & poor
 
 
 async def explore(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
-    rng: random.Random = ctx.scratch.setdefault("rng", random.Random())
+    if not candidates:
+        return candidates
+    in_pool, dropped = traffic_pool(ctx)
     # Explore what the viewer has not turned away from: new videos, not disliked creators.
-    pool = [
-        c
-        for c in candidates
-        if in_traffic_pool(c)
-        and c.features["creator_affinity"] >= 0
-        and c.features["tag_affinity"] >= 0
-    ]
-    draws = {
-        c.video_id: rng.betavariate(
-            *f.completion_posterior(c.features["completions"], c.features["plays"])
+    in_pool &= (column(ctx, "creator_affinity") >= 0) & (column(ctx, "tag_affinity") >= 0)
+    pool = [c for c in candidates if in_pool[c.row]]
+    if pool:
+        rows = [c.row for c in pool]
+        alpha, beta = f.completion_posterior(
+            column(ctx, "completions")[rows], column(ctx, "plays")[rows]
         )
-        for c in pool
-    }
-    slots = math.ceil(ctx.limit * EXPLORE_SHARE)
-    chosen = sorted(pool, key=lambda c: -draws[c.video_id])[:slots]
-    for candidate in chosen:
-        candidate.explore = True
-    dropped = {
-        c.video_id
-        for c in candidates
-        if not in_traffic_pool(c) and c.features["plays"] < GRADUATE_PLAYS
-    }
-    return [c for c in candidates if c.video_id not in dropped]
+        draws = _RNG.beta(alpha, beta)  # one Thompson draw per arm
+        for i in np.argsort(-draws)[: math.ceil(ctx.limit * EXPLORE_SHARE)]:
+            pool[i].explore = True
+    return [c for c in candidates if not dropped[c.row]]
 
 
 async def diversify(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
-from foryou.domains.interactions import follows
 from foryou.rec import features as f
 from foryou.rec.pipeline import Candidate, FeedContext
 from foryou.stream.catalog import RECENT_KEY
+from foryou.stream.features import trending_name
 
-FRESH_POOL = 300
-TRENDING_POOL = 300
-PER_TAG, PER_CREATOR, PER_SEED = 40, 15, 20
+FRESH_POOL = 100
+TRENDING_POOL = 100
+PER_TAG, PER_CREATOR, PER_SEED = 25, 10, 10
 TOP_TAGS, TOP_CREATORS, SEEDS = 4, 4, 5
-FOLLOWEES_CAP, PER_FOLLOWEE = 200, 5
+FOLLOWEES, PER_FOLLOWEE = 30, 4  # the most recently followed
 
 
 def _ids(rows: list[tuple[str, float]]) -> list[int]:
@@ -26,15 +26,20 @@ async def fresh(ctx: FeedContext) -> list[Candidate]:
 
 
 async def trending(ctx: FeedContext) -> list[Candidate]:
-    rows = await f.top_decayed(ctx.platform.kv, "trending", TRENDING_POOL, ctx.now)
-    return [Candidate(v, "trending", "popular right now") for v in _ids(rows)]
+    """Popular in the viewer's region first (when known), then everywhere."""
+    kv, found = ctx.platform.kv, []
+    if ctx.region:
+        rows = await f.top_decayed(kv, trending_name(ctx.region), TRENDING_POOL // 2, ctx.now)
+        found = [Candidate(v, "trending", f"popular in {ctx.region}") for v in _ids(rows)]
+    rows = await f.top_decayed(kv, trending_name(None), TRENDING_POOL - len(found), ctx.now)
+    return found + [Candidate(v, "trending", "popular right now") for v in _ids(rows)]
 
 
 async def following(ctx: FeedContext) -> list[Candidate]:
     if ctx.user_id is None:
         return []
     kv = ctx.platform.kv
-    followees = await follows.all_followees(ctx.platform, ctx.user_id, cap=FOLLOWEES_CAP)
+    followees = _ids(await kv.zrevrange_by_score(f"fo:{ctx.user_id}", limit=FOLLOWEES))
     batches = await asyncio.gather(
         *(kv.zrevrange_by_score(f"cr:{a}", limit=PER_FOLLOWEE) for a in followees)
     )

@@ -3,17 +3,22 @@
 Per video: decayed impressions, plays, completions, watch time, likes, shares, comments, and
 its metadata (creator, hashtags, published or not). Per viewer (``u:<id>`` or ``d:<device>``):
 the seen filter, recent positives, decayed creator and hashtag affinities, not-interested.
+Per user: region and followees; interests given at signup seed the hashtag affinities.
 Per video pair: co-engagement (finished or liked by the same viewer). Trending: decayed
-engagement over everyone. Indexes of published videos by creator and by hashtag feed the
-sources. A per-partition watermark in kv skips records already applied, so a replay of the
-log changes nothing (a crash mid-batch can re-apply at most that one batch).
+engagement over everyone, and per region (the event's, else the user's profile region).
+Indexes of published videos by creator and by hashtag feed the sources. A per-partition
+watermark in kv skips records already applied, so a replay of the log changes nothing (a
+crash mid-batch can re-apply at most that one batch).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from typing import Any
+
+import orjson
 
 from foryou.ids import timestamp_ms_of
 from foryou.platform import Platform
@@ -27,19 +32,37 @@ NAME = "features"
 COMPLETE_RATIO = 0.9
 SKIP_RATIO = 0.25
 CO_ENGAGEMENT_LOOKBACK = 5
+CO_ENGAGEMENT_CAP = 100  # partners kept per video, the strongest
+FOLLOWEES_CAP = 200  # the most recent follows feed the following source
 INDEX_CAP = 2000
 # Affinity changes by what the viewer did
 AFFINITY = {"complete": 1.0, "like": 2.0, "share": 3.0, "follow": 5.0, "skip": -0.6, "nope": -10.0}
 TRENDING = {"play": 0.2, "complete": 1.0, "like": 2.0, "share": 3.0, "comment": 1.5}
+INTEREST = 3.0  # a signup interest counts like a few finished videos with that hashtag
+
+
+def region_key(user_id: int | str) -> str:
+    return f"ur:{user_id}"
+
+
+def trending_name(region: str | None) -> str:
+    return f"trending:{region}" if region else "trending"
 
 
 def meta_key(video_id: int | str) -> str:
     return f"vm:{video_id}"
 
 
+@functools.lru_cache(maxsize=100_000)
+def _decode_meta(raw: bytes) -> dict[str, Any]:
+    """Keyed by the stored bytes, so a cached answer can never be stale. Read-only."""
+    meta: dict[str, Any] = orjson.loads(raw)
+    return meta
+
+
 async def video_meta(platform: Platform, video_ids: list[int]) -> list[dict[str, Any] | None]:
     raw = await platform.kv.mget([meta_key(v) for v in video_ids])
-    return [json.loads(r) if r else None for r in raw]
+    return [_decode_meta(r) if r else None for r in raw]
 
 
 class _Batch:
@@ -47,6 +70,7 @@ class _Batch:
         self.platform, self.kv = platform, platform.kv
         self.now = time.time()
         self._meta: dict[int, dict[str, Any] | None] = {}
+        self._regions: dict[int, str | None] = {}
 
     async def prefetch(self, video_ids: set[int]) -> None:
         """One round trip for the metadata of every video the batch touches."""
@@ -61,6 +85,23 @@ class _Batch:
     async def decay(self, name: str, member: str | int, amount: float) -> None:
         await f.add_decayed(self.kv, name, str(member), amount, self.now)
 
+    async def region(self, v: dict[str, Any]) -> str | None:
+        """Where the event happened: its own hint, else the user's profile region."""
+        if v.get("region"):
+            return str(v["region"])
+        if not v.get("user_id"):
+            return None
+        user = int(v["user_id"])
+        if user not in self._regions:
+            raw = await self.kv.get(region_key(user))
+            self._regions[user] = raw.decode() if raw else None
+        return self._regions[user]
+
+    async def trend(self, v: dict[str, Any], video_id: int | str, action: str) -> None:
+        region = await self.region(v)
+        for name in {trending_name(None), trending_name(region)}:
+            await self.decay(name, video_id, TRENDING[action])
+
     async def affinity(self, viewer: str, video_id: int, action: str) -> None:
         meta = await self.meta(video_id)
         if meta is None:
@@ -70,15 +111,16 @@ class _Batch:
         for tag in meta["hashtags"]:
             await self.decay(f"ah:{viewer}", tag, weight / 2)
 
-    async def positive(self, viewer: str, video_id: int, action: str) -> None:
+    async def positive(self, v: dict[str, Any], viewer: str, video_id: int, action: str) -> None:
         await self.affinity(viewer, video_id, action)
-        await self.decay("trending", video_id, TRENDING[action])
+        await self.trend(v, video_id, action)
         history = f"uh:{viewer}"
         recent = await self.kv.zrevrange_by_score(history, limit=CO_ENGAGEMENT_LOOKBACK)
         for other, _ in recent:
             if other != str(video_id):
-                await self.kv.zincrby(f"co:{other}", str(video_id), 1.0)
-                await self.kv.zincrby(f"co:{video_id}", other, 1.0)
+                for key, partner in ((f"co:{other}", str(video_id)), (f"co:{video_id}", other)):
+                    await self.kv.zincrby(key, partner, 1.0)
+                    await self.kv.ztrim(key, CO_ENGAGEMENT_CAP)
         await self.kv.zadd(history, {str(video_id): self.now})
         await self.kv.ztrim(history, f.HISTORY_CAP)
 
@@ -117,33 +159,48 @@ class _Batch:
                 await f.mark_seen(self.kv, viewer, [video_id])
             return
         await self.decay("plays", video_id, 1)
-        await self.decay("trending", video_id, TRENDING["play"])
+        await self.trend(v, video_id, "play")
         watched, duration = v.get("watched_ms") or 0, v.get("duration_ms") or 0
         await self.decay("watch_s", video_id, watched / 1000)
         ratio = watched / duration if duration else 0.0
         if v.get("completed") or ratio >= COMPLETE_RATIO:
             await self.decay("completions", video_id, 1)
             if viewer:
-                await self.positive(viewer, video_id, "complete")
+                await self.positive(v, viewer, video_id, "complete")
         elif viewer and duration and ratio < SKIP_RATIO:
             await self.affinity(viewer, video_id, "skip")
         if viewer:
             await f.mark_seen(self.kv, viewer, [video_id])
+
+    async def user(self, v: dict[str, Any]) -> None:
+        user = int(v["user_id"])
+        if v.get("region"):
+            await self.kv.set(region_key(user), str(v["region"]).encode())
+            self._regions[user] = str(v["region"])
+        if v["type"] == "user.created":
+            for tag in v.get("interests") or []:
+                await self.decay(f"ah:u:{user}", tag, INTEREST)
 
     async def interaction(self, v: dict[str, Any]) -> None:
         kind = v["type"]
         user = f"u:{v['user_id']}" if v.get("user_id") else None
         if kind == "like.added" and user:
             await self.decay("likes", v["video_id"], 1)
-            await self.positive(user, int(v["video_id"]), "like")
+            await self.positive(v, user, int(v["video_id"]), "like")
+            # The feed relies on this: what it serves is unseen, hence not liked.
+            await f.mark_seen(self.kv, user, [int(v["video_id"])])
         elif kind == "share.added" and user:
             await self.decay("shares", v["video_id"], 1)
-            await self.positive(user, int(v["video_id"]), "share")
+            await self.positive(v, user, int(v["video_id"]), "share")
         elif kind == "comment.added":
             await self.decay("comments", v["video_id"], 1)
-            await self.decay("trending", v["video_id"], TRENDING["comment"])
+            await self.trend(v, v["video_id"], "comment")
         elif kind == "follow.added":
             await self.decay(f"ac:u:{v['follower_id']}", v["followee_id"], AFFINITY["follow"])
+            await self.kv.zadd(f"fo:{v['follower_id']}", {str(v["followee_id"]): self.now})
+            await self.kv.ztrim(f"fo:{v['follower_id']}", FOLLOWEES_CAP)
+        elif kind == "follow.removed":
+            await self.kv.zrem(f"fo:{v['follower_id']}", str(v["followee_id"]))
         elif kind == "not_interested" and user:
             await self.kv.zadd(f"ni:{user}", {str(v["video_id"]): self.now})
             await self.affinity(user, int(v["video_id"]), "nope")
@@ -170,6 +227,8 @@ async def apply(platform: Platform, events: list[Event]) -> None:
             await batch.watch(v)
         elif event.topic == topics.INTERACTIONS:
             await batch.interaction(v)
+        elif event.topic == topics.USERS:
+            await batch.user(v)
         marks[mark_key] = event.offset
     for mark_key, offset in marks.items():
         await platform.kv.set(mark_key, str(offset).encode())
@@ -179,4 +238,4 @@ def processor(platform: Platform) -> Processor:
     async def handle(events: list[Event]) -> None:
         await apply(platform, events)
 
-    return Processor(NAME, (topics.VIDEOS, topics.WATCH, topics.INTERACTIONS), handle)
+    return Processor(NAME, (topics.USERS, topics.VIDEOS, topics.WATCH, topics.INTERACTIONS), handle)

@@ -14,6 +14,9 @@ Password = Annotated[str, Field(min_length=8, max_length=128)]
 DisplayName = Annotated[str, StringConstraints(max_length=64, pattern=NOT_BLANK), Trimmed]
 Region = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
 Role = Literal["user", "moderator", "admin"]
+INTEREST_PATTERN = r"^#?\w{1,100}$"
+Interest = Annotated[str, StringConstraints(pattern=INTEREST_PATTERN, to_lower=True)]
+Interests = Annotated[list[Interest], Field(max_length=10)]
 
 
 class _Strict(BaseModel):
@@ -25,6 +28,9 @@ class SignupIn(_Strict):
     password: Password
     display_name: DisplayName | None = None
     region: Region | None = Field(default=None, description="ISO 3166 country code")
+    interests: Interests = Field(
+        default_factory=list, description="hashtags to start the For You feed with (at most 10)"
+    )
 
 
 class LoginIn(_Strict):

@@ -88,6 +88,7 @@ async def signup(
     password: str,
     display_name: str | None,
     region: str | None,
+    interests: list[str] | None = None,
 ) -> TokenPair:
     password_hash = await asyncio.to_thread(_hasher.hash, password)
     user = User(
@@ -114,6 +115,7 @@ async def signup(
         user_id=user.id,
         username=username,
         region=user.region,
+        interests=[tag.lstrip("#") for tag in interests or []],
     )
     return await issue_tokens(platform, user)
 

@@ -35,6 +35,7 @@ async def signup(body: SignupIn, platform: PlatformDep) -> TokenPair:
         password=body.password,
         display_name=body.display_name,
         region=body.region,
+        interests=body.interests,
     )
 
 

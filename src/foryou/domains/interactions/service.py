@@ -189,6 +189,7 @@ async def ingest_watch(
     events: list[WatchEvent],
     principal: Principal | None,
     device_id: str | None,
+    region: str | None = None,
 ) -> int:
     """Append a client's batch to the ``watch`` topic, keyed by viewer so a session stays
     in order. No SQL on this path: counters and features consume the log."""
@@ -205,6 +206,8 @@ async def ingest_watch(
             ts_ms=int(event.ts.timestamp() * 1000) if event.ts else now_ms,
             received_ms=now_ms,
         )
+        if region:
+            value["region"] = region
         records.append((viewer or str(event.video_id), value))
     await topics.append(platform.events, topics.WATCH, records)
     return len(records)

@@ -12,6 +12,7 @@ from foryou.deps import (
     Limit,
     MaybeUser,
     PlatformDep,
+    RegionHint,
     UsernamePath,
     VideoIdPath,
 )
@@ -112,10 +113,14 @@ async def not_interested(
 
 @router.post("/events", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
 async def ingest_events(
-    body: EventBatch, viewer: MaybeUser, device_id: DeviceId, platform: PlatformDep
+    body: EventBatch,
+    viewer: MaybeUser,
+    device_id: DeviceId,
+    region: RegionHint,
+    platform: PlatformDep,
 ) -> Accepted:
     accepted = await service.ingest_watch(
-        platform, events=body.events, principal=viewer, device_id=device_id
+        platform, events=body.events, principal=viewer, device_id=device_id, region=region
     )
     return Accepted(accepted=accepted)
 

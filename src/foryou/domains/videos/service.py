@@ -201,11 +201,13 @@ async def to_public(
     videos: list[Video],
     viewer: Principal | None,
     authors: dict[int, User] | None = None,
+    liked: set[int] | None = None,
 ) -> list[VideoPublic]:
-    """Public views of videos, hydrating authors (unless given) and ``liked_by_me`` in batches."""
+    """Public views of videos, hydrating authors and ``liked_by_me`` (unless given) in batches."""
     if authors is None:
         authors = await accounts.get_many(platform, {v.author_id for v in videos})
-    liked = await _liked(platform, viewer.user_id, [v.id for v in videos]) if viewer else set()
+    if liked is None:
+        liked = await _liked(platform, viewer.user_id, [v.id for v in videos]) if viewer else set()
     out = []
     for video in videos:
         author = authors.get(video.author_id)
