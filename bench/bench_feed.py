@@ -533,7 +533,7 @@ def freshness(world: World, server: InProcessServer, probes: int) -> list[float]
     """ms from posting a completed watch until the viewer's history in kv has it."""
     out = []
     with httpx.Client(base_url=server.url, timeout=10) as client:
-        for n in range(probes):
+        for _ in range(probes):
             device = str(uuid.uuid4())
             video = int(world.video_ids[world.rng.integers(0, len(world.video_ids))])
             event = {"type": "watch", "video_id": str(video), "watched_ms": 15_000}

@@ -59,26 +59,18 @@ async def for_you_page(
         log.exception("the For You pipeline failed; answering with the newest videos")
         DEGRADED.labels(FOR_YOU.product, "pipeline", "error").inc()
         return await _fallback_page(platform, principal, limit, request_id)
-    rows = await cards(platform, [c.video_id for c in picked])
-    shown = [c for c in picked if c.video_id in rows and videos.can_view(rows[c.video_id][0], None)]
+    rendered = await cards(platform, [c.video_id for c in picked])
+    shown = [c for c in picked if c.video_id in rendered]
     # Every like marks its video seen (foryou.stream.features) and the pipeline serves only
-    # unseen videos, so nothing on this page is liked yet: no query needed.
-    public = await videos.to_public(
-        platform,
-        [rows[c.video_id][0] for c in shown],
-        principal,
-        authors={author.id: author for _, author in rows.values()},
-        liked=set(),
-    )
-    by_id = {int(v.id): v for v in public}
+    # unseen videos, so nothing on this page is liked yet.
+    liked = {"liked_by_me": False} if principal else {}
     items = [
         FeedItem(
-            video=by_id[c.video_id],
+            video=rendered[c.video_id].model_copy(update=liked),
             reason=Reason(kind=c.source, detail=c.detail),
             score=round(c.score, 4),
         )
         for c in shown
-        if c.video_id in by_id
     ]
     if viewer is not None:  # served once, not served again
         with contextlib.suppress(Exception):  # losing this only risks a repeat
