@@ -1,9 +1,11 @@
-"""HNSW index for ``faiss://?dim=N&m=32&ef_construction=128&ef_search=256``.
+"""HNSW index for ``faiss://?dim=N&m=32&ef_construction=128&ef_search=256&storage=fp32``.
 
 Built on ``faiss-cpu`` (``IndexHNSWFlat``, inner product over L2-normalised float32 rows:
-cosine). HNSW graphs in faiss cannot delete, so a removed or replaced video leaves a
-tombstone that searches skip; once tombstones pass a quarter of the graph, it is rebuilt
-from the live rows. Internal labels are insertion positions, mapped to int64 video ids.
+cosine). ``storage=fp16`` keeps the rows as half floats (``IndexHNSWSQ``): half the memory
+for a million caption vectors (0.77 GB instead of 1.5 GB), scores within ~1e-3. HNSW graphs
+in faiss cannot delete, so a removed or replaced video leaves a tombstone that searches skip;
+once tombstones pass a quarter of the graph, it is rebuilt from the live rows. Internal
+labels are insertion positions, mapped to int64 video ids.
 """
 
 from __future__ import annotations
@@ -40,11 +42,19 @@ class FaissIndex:
         self._m = int_option(options, "m", 32)
         self._ef_construction = int_option(options, "ef_construction", 128)
         self._ef_search = int_option(options, "ef_search", 256)
+        self._storage = options.get("storage", "fp32")
+        if self._storage not in ("fp32", "fp16"):
+            raise ValueError(f"vectors: storage must be fp32 or fp16, not {self._storage!r}")
         self._lock = threading.Lock()
         self._reset()
 
-    def _graph(self) -> faiss.IndexHNSWFlat:
-        graph = faiss.IndexHNSWFlat(self._dim, self._m, faiss.METRIC_INNER_PRODUCT)
+    def _graph(self) -> faiss.IndexHNSW:
+        graph: faiss.IndexHNSW
+        if self._storage == "fp16":  # (the stubs miss this overload: a quantizer type)
+            fp16 = faiss.ScalarQuantizer.QT_fp16
+            graph = faiss.IndexHNSWSQ(self._dim, fp16, self._m, faiss.METRIC_INNER_PRODUCT)  # type: ignore[arg-type]
+        else:
+            graph = faiss.IndexHNSWFlat(self._dim, self._m, faiss.METRIC_INNER_PRODUCT)
         graph.hnsw.efConstruction = self._ef_construction
         graph.hnsw.efSearch = self._ef_search
         return graph
