@@ -10,7 +10,7 @@ What it does, in order:
 2. Builds the world, reproducibly from ``--seed``: ``--topics`` topics (a hashtag and a unit
    centroid each), ``--videos / 50`` creators with a home topic, ``--videos`` ready videos
    spread over the last 30 days (video i: its creator's topic 80 % of the time, a vector near
-   that topic's centroid), and ``--users`` viewers with two favourite topics, a history of
+   that topic's centre in a 24-dimensional latent space projected to 384), and ``--users`` viewers with two favourite topics, a history of
    watches (geometric, mean ``--history``), likes and follows.
    - SQL rows (users, videos, likes, follows) are bulk-inserted into the shards;
    - the feature store is filled by the real stream processors' ``apply`` (catalog, features),
@@ -73,6 +73,7 @@ console = Console(width=150)
 T = TypeVar("T")
 
 DIM = 384
+LATENT = 24  # the vectors' intrinsic dimension
 CHUNK = 50_000
 BENCH_WORKER = 62  # the ID worker bits of every synthetic row (the app's own use 0..61 first)
 # Synthetic events are applied under a partition no real log has, so the processors'
@@ -89,7 +90,8 @@ class World:
     rng: np.random.Generator
     seed: int
     topics: int
-    centroids: np.ndarray  # topics x DIM
+    centroids: np.ndarray  # topics x LATENT
+    projection: np.ndarray  # LATENT x DIM
     video_ids: np.ndarray  # int64, index i -> id
     video_topic: np.ndarray
     video_creator: np.ndarray  # creator index
@@ -100,14 +102,21 @@ class World:
     by_topic: list[np.ndarray]  # topic -> video indexes, most popular first
 
     def vectors(self, start: int, stop: int) -> np.ndarray:
-        """Item vectors [start, stop), the same on every call (one generator per chunk)."""
+        """Item vectors [start, stop), the same on every call (one generator per chunk).
+
+        Text embeddings have a low intrinsic dimension; so do these: a point near its
+        topic's centre in a LATENT-dimensional space, embedded in DIM dimensions by a fixed
+        random projection, plus a little noise. (Isotropic noise in all 384 dimensions makes
+        every neighbour equally far, which no real embedding does.)"""
         out = []
         for chunk in range(start // CHUNK, (stop - 1) // CHUNK + 1):
             lo, hi = chunk * CHUNK, min((chunk + 1) * CHUNK, len(self.video_ids))
             rng = np.random.default_rng((self.seed, chunk))
-            rows = self.centroids[self.video_topic[lo:hi]] + 0.35 * rng.standard_normal(
-                (hi - lo, DIM), dtype=np.float32
+            latent = self.centroids[self.video_topic[lo:hi]] + 0.5 * rng.standard_normal(
+                (hi - lo, LATENT), dtype=np.float32
             )
+            rows = latent @ self.projection
+            rows += 0.02 * rng.standard_normal(rows.shape, dtype=np.float32)
             rows /= np.linalg.norm(rows, axis=1, keepdims=True)
             out.append(rows[max(start - lo, 0) : stop - lo])
         return np.vstack(out)
@@ -120,8 +129,8 @@ def make_id(ms: int, logical_shard: int, seq: int) -> int:
 
 def build_world(videos: int, users: int, n_topics: int, seed: int) -> World:
     rng = np.random.default_rng(seed)
-    centroids = rng.standard_normal((n_topics, DIM)).astype(np.float32)
-    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    centroids = rng.standard_normal((n_topics, LATENT)).astype(np.float32)
+    projection = rng.standard_normal((LATENT, DIM)).astype(np.float32) / np.sqrt(LATENT)
     creators = max(videos // 50, 1)
     creator_topic = rng.integers(0, n_topics, creators)
     creator_ids = np.array(
@@ -159,6 +168,7 @@ def build_world(videos: int, users: int, n_topics: int, seed: int) -> World:
         seed,
         n_topics,
         centroids,
+        projection,
         video_ids,
         video_topic,
         video_creator,
@@ -655,7 +665,9 @@ def main() -> int:
     parser.add_argument("--topics", type=int, default=200)
     parser.add_argument("--history", type=float, default=20.0, help="mean watches per viewer")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--vectors", default="faiss://?dim=384", help="the vectors port URL")
+    parser.add_argument(
+        "--vectors", default=Settings().vectors, help="the vectors port URL (default: the app's)"
+    )
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--connections", type=int, default=16)

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     kv: str = ""
     events: str = ""
     jobs: str = ""
-    vectors: str = "faiss://?dim=384"
+    vectors: str = "faiss://?dim=384&storage=fp16"
 
     secret_key: str = DEV_SECRET
     access_token_ttl_s: int = Field(default=900, ge=30)

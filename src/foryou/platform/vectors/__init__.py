@@ -1,6 +1,6 @@
 """Vectors port: an in-process ANN index over int64 video ids and float32 vectors.
 
-Backends: ``faiss://?dim=384`` (faiss HNSW, the default) and
+Backends: ``faiss://?dim=384&storage=fp16`` (faiss HNSW, the default) and
 ``exact://?dim=384`` (brute force in numpy: the baseline and the test double). The
 dimension is fixed per index. Similarity is cosine: vectors are L2-normalised on the way
 in, and ``search`` returns ``(id, similarity)`` best first.
@@ -30,7 +30,7 @@ BACKENDS = {
     "exact": "foryou.platform.vectors.exact:ExactIndex",
 }
 
-DEFAULT_URL = "faiss://?dim=384"
+DEFAULT_URL = "faiss://?dim=384&storage=fp16"
 
 VectorsLike = npt.ArrayLike  # shape (n, dim) for add, (dim,) for search
 
