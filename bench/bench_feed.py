@@ -7,11 +7,12 @@ What it does, in order:
 1. Starts the app on the embedded defaults (SQLite shards, in-process kv, faiss HNSW, SQLite
    event log, stream processors embedded) in a thread of this process, on a free loopback port.
    The media worker is off: no video is transcoded; rows say ``ready`` with playback keys.
-2. Builds the world, reproducibly from ``--seed``: ``--topics`` topics (a hashtag and a unit
-   centroid each), ``--videos / 50`` creators with a home topic, ``--videos`` ready videos
+2. Builds the world, reproducibly from ``--seed``: ``--topics`` topics (a hashtag and a
+   centre each), ``--videos / 50`` creators with a home topic, ``--videos`` ready videos
    spread over the last 30 days (video i: its creator's topic 80 % of the time, a vector near
-   that topic's centre in a 24-dimensional latent space projected to 384), and ``--users`` viewers with two favourite topics, a history of
-   watches (geometric, mean ``--history``), likes and follows.
+   that topic's centre in a 24-dimensional latent space projected to 384), and ``--users``
+   viewers with two favourite topics, a history of watches (geometric, mean ``--history``),
+   likes and follows.
    - SQL rows (users, videos, likes, follows) are bulk-inserted into the shards;
    - the feature store is filled by the real stream processors' ``apply`` (catalog, features),
      fed the synthetic ``videos``/``watch``/``interactions`` events in batches;
