@@ -89,8 +89,9 @@ async def _cold_start(ctx: FeedContext, interests: Sequence[str]) -> None:
     if ctx.region is None and ctx.user_id is not None:
         raw = await kv.get(region_key(ctx.user_id))
         ctx.region = raw.decode() if raw else None
-    new_viewer = ctx.viewer is not None and not await f.top_decayed(kv, f"ah:{ctx.viewer}", 1)
-    if interests and new_viewer:
+    if not interests or ctx.viewer is None:
+        return
+    if not await f.top_decayed(kv, f"ah:{ctx.viewer}", 1):  # a new viewer
         for tag in interests:
             await f.add_decayed(kv, f"ah:{ctx.viewer}", tag, INTEREST, ctx.now)
 

@@ -41,9 +41,6 @@ _SEEN_SALTS = np.array(  # odd 64-bit multipliers, one per hash
 SEEN_TTL_S = 30 * DAY_S
 HISTORY_CAP = 200
 
-# Per-video counters, decayed
-VIDEO_COUNTERS = ("impressions", "plays", "completions", "watch_s", "likes", "shares", "comments")
-
 
 def _day(now: float) -> int:
     return int(now // DAY_S)
