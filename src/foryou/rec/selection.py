@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import numpy.typing as npt
 
 from foryou.rec import features as f
 from foryou.rec.pipeline import Candidate, FeedContext
@@ -27,28 +26,21 @@ HASHTAG_SHARE = 0.5
 _RNG = np.random.default_rng()
 
 
-def traffic_pool(ctx: FeedContext) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Per hydrated row: still in the traffic pool, and dropped from it (poor, not graduated)."""
+async def explore(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
+    if not candidates:
+        return candidates
     plays, completions = column(ctx, "plays"), column(ctx, "completions")
     alpha, beta = f.completion_posterior(completions, plays)
     graduated = plays >= GRADUATE_PLAYS
     poor = (plays >= MIN_EVIDENCE) & (alpha / (alpha + beta) < DROP_RATE)
-    return ~graduated & ~poor, ~graduated & poor
-
-
-async def explore(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
-    if not candidates:
-        return candidates
-    in_pool, dropped = traffic_pool(ctx)
+    dropped = ~graduated & poor  # explored enough and found wanting
     # Explore what the viewer has not turned away from: new videos, not disliked creators.
+    in_pool = ~graduated & ~poor
     in_pool &= (column(ctx, "creator_affinity") >= 0) & (column(ctx, "tag_affinity") >= 0)
     pool = [c for c in candidates if in_pool[c.row]]
     if pool:
         rows = [c.row for c in pool]
-        alpha, beta = f.completion_posterior(
-            column(ctx, "completions")[rows], column(ctx, "plays")[rows]
-        )
-        draws = _RNG.beta(alpha, beta)  # one Thompson draw per arm
+        draws = _RNG.beta(alpha[rows], beta[rows])  # one Thompson draw per arm
         for i in np.argsort(-draws)[: math.ceil(ctx.limit * EXPLORE_SHARE)]:
             pool[i].explore = True
     return [c for c in candidates if not dropped[c.row]]

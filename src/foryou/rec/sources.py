@@ -20,6 +20,21 @@ def _ids(rows: list[tuple[str, float]]) -> list[int]:
     return [int(member) for member, _ in rows]
 
 
+async def _top_members(ctx: FeedContext, keys: list[str], limit: int) -> list[list[int]]:
+    """The highest-scored ``limit`` members of each sorted set, read concurrently."""
+    kv = ctx.platform.kv
+    return [
+        _ids(rows)
+        for rows in await asyncio.gather(*(kv.zrevrange_by_score(k, limit=limit) for k in keys))
+    ]
+
+
+async def _liked_most(ctx: FeedContext, affinities: str, limit: int) -> list[str]:
+    """The viewer's strongest positive affinities in that decayed set."""
+    top = await f.top_decayed(ctx.platform.kv, affinities, limit, ctx.now)
+    return [member for member, score in top if score > 0]
+
+
 async def fresh(ctx: FeedContext) -> list[Candidate]:
     rows = await ctx.platform.kv.zrevrange_by_score(RECENT_KEY, limit=FRESH_POOL)
     return [Candidate(v, "fresh", "new on foryou") for v in _ids(rows)]
@@ -38,52 +53,35 @@ async def trending(ctx: FeedContext) -> list[Candidate]:
 async def following(ctx: FeedContext) -> list[Candidate]:
     if ctx.user_id is None:
         return []
-    kv = ctx.platform.kv
-    followees = _ids(await kv.zrevrange_by_score(f"fo:{ctx.user_id}", limit=FOLLOWEES))
-    batches = await asyncio.gather(
-        *(kv.zrevrange_by_score(f"cr:{a}", limit=PER_FOLLOWEE) for a in followees)
-    )
-    return [Candidate(v, "following", "from people you follow") for b in batches for v in _ids(b)]
+    [followees] = await _top_members(ctx, [f"fo:{ctx.user_id}"], FOLLOWEES)
+    batches = await _top_members(ctx, [f"cr:{a}" for a in followees], PER_FOLLOWEE)
+    return [Candidate(v, "following", "from people you follow") for b in batches for v in b]
 
 
 async def similar_hashtags(ctx: FeedContext) -> list[Candidate]:
     if ctx.viewer is None:
         return []
-    kv = ctx.platform.kv
-    tags = [
-        t
-        for t, score in await f.top_decayed(kv, f"ah:{ctx.viewer}", TOP_TAGS, ctx.now)
-        if score > 0
-    ]
-    batches = await asyncio.gather(*(kv.zrevrange_by_score(f"ht:{t}", limit=PER_TAG) for t in tags))
+    tags = await _liked_most(ctx, f"ah:{ctx.viewer}", TOP_TAGS)
+    batches = await _top_members(ctx, [f"ht:{t}" for t in tags], PER_TAG)
     return [
         Candidate(v, "similar", f"because you watch #{tag}")
-        for tag, rows in zip(tags, batches, strict=True)
-        for v in _ids(rows)
+        for tag, batch in zip(tags, batches, strict=True)
+        for v in batch
     ]
 
 
 async def liked_creators(ctx: FeedContext) -> list[Candidate]:
     if ctx.viewer is None:
         return []
-    kv = ctx.platform.kv
-    top = await f.top_decayed(kv, f"ac:{ctx.viewer}", TOP_CREATORS, ctx.now)
-    creators = [c for c, score in top if score > 0]
-    batches = await asyncio.gather(
-        *(kv.zrevrange_by_score(f"cr:{c}", limit=PER_CREATOR) for c in creators)
-    )
-    return [Candidate(v, "similar", "from creators you watch") for b in batches for v in _ids(b)]
+    creators = await _liked_most(ctx, f"ac:{ctx.viewer}", TOP_CREATORS)
+    batches = await _top_members(ctx, [f"cr:{c}" for c in creators], PER_CREATOR)
+    return [Candidate(v, "similar", "from creators you watch") for b in batches for v in b]
 
 
 async def co_engaged(ctx: FeedContext) -> list[Candidate]:
     """Item to item: what viewers who finished or liked your recent videos also finished."""
     if ctx.viewer is None:
         return []
-    kv = ctx.platform.kv
-    seeds = _ids(await kv.zrevrange_by_score(f"uh:{ctx.viewer}", limit=SEEDS))
-    batches = await asyncio.gather(
-        *(kv.zrevrange_by_score(f"co:{s}", limit=PER_SEED) for s in seeds)
-    )
-    return [
-        Candidate(v, "similar", "viewers like you finished this") for b in batches for v in _ids(b)
-    ]
+    [seeds] = await _top_members(ctx, [f"uh:{ctx.viewer}"], SEEDS)
+    batches = await _top_members(ctx, [f"co:{s}" for s in seeds], PER_SEED)
+    return [Candidate(v, "similar", "viewers like you finished this") for b in batches for v in b]
