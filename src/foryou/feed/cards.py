@@ -8,14 +8,9 @@ all is not taken from here but from the feature store, read fresh on every reque
 
 from __future__ import annotations
 
-import asyncio
 import time
 
-from sqlalchemy import select
-
-from foryou.domains.accounts.models import User
 from foryou.domains.videos import service as videos
-from foryou.domains.videos.models import Video
 from foryou.domains.videos.schemas import VideoPublic
 from foryou.platform import Platform
 
@@ -34,19 +29,7 @@ async def cards(platform: Platform, video_ids: list[int]) -> dict[int, VideoPubl
     cache, now = _cache(platform), time.monotonic()
     found = {v: hit[1] for v in video_ids if (hit := cache.get(v)) and hit[0] > now}
     missing = [v for v in video_ids if v not in found]
-
-    async def fetch(shard: int, ids: list[int]) -> list[tuple[Video, User]]:
-        # a video lives on its author's shard, so one join answers both
-        query = select(Video, User).join(User, User.id == Video.author_id).where(Video.id.in_(ids))
-        async with platform.sql.session(shard) as session:
-            return [(row[0], row[1]) for row in await session.execute(query)]
-
-    groups = platform.sql.group_by_shard(missing)
-    rows = [
-        row
-        for chunk in await asyncio.gather(*(fetch(s, ids) for s, ids in groups.items()))
-        for row in chunk
-    ]
+    rows = await videos.get_many_with_authors(platform, missing)
     visible = [(video, author) for video, author in rows if videos.can_view(video, None)]
     rendered = await videos.to_public(
         platform, [v for v, _ in visible], None, authors={a.id: a for _, a in visible}

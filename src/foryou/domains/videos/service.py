@@ -54,18 +54,27 @@ async def require_visible(platform: Platform, video_id: int, viewer: Principal |
 async def require_visible_with_author(
     platform: Platform, video_id: int, viewer: Principal | None
 ) -> tuple[Video, User]:
-    """A video page's rows in one query: a video lives on its author's shard."""
-    async with platform.sql.session(platform.sql.shard_of(video_id)) as session:
-        row = (
-            await session.execute(
-                select(Video, User)
-                .join(User, User.id == Video.author_id)
-                .where(Video.id == video_id)
-            )
-        ).first()
-    if row is None or not can_view(row[0], viewer):
+    """A video page's rows in one query."""
+    found = await get_many_with_authors(platform, [video_id])
+    if not found or not can_view(found[0][0], viewer):
         raise not_found(video_id)
-    return row[0], row[1]
+    return found[0]
+
+
+async def get_many_with_authors(
+    platform: Platform, video_ids: list[int]
+) -> list[tuple[Video, User]]:
+    """Videos with their authors, one query per shard: a video lives on its author's shard.
+    Missing videos (or authors) are left out; the order is the shards'."""
+
+    async def fetch(shard: int, ids: list[int]) -> list[tuple[Video, User]]:
+        query = select(Video, User).join(User, User.id == Video.author_id).where(Video.id.in_(ids))
+        async with platform.sql.session(shard) as session:
+            return [(row[0], row[1]) for row in await session.execute(query)]
+
+    groups = platform.sql.group_by_shard(video_ids)
+    found = await asyncio.gather(*(fetch(s, ids) for s, ids in groups.items()))
+    return [row for rows in found for row in rows]
 
 
 def _video_event(video: Video) -> dict[str, object]:
@@ -201,13 +210,11 @@ async def to_public(
     videos: list[Video],
     viewer: Principal | None,
     authors: dict[int, User] | None = None,
-    liked: set[int] | None = None,
 ) -> list[VideoPublic]:
-    """Public views of videos, hydrating authors and ``liked_by_me`` (unless given) in batches."""
+    """Public views of videos, hydrating authors (unless given) and ``liked_by_me`` in batches."""
     if authors is None:
         authors = await accounts.get_many(platform, {v.author_id for v in videos})
-    if liked is None:
-        liked = await _liked(platform, viewer.user_id, [v.id for v in videos]) if viewer else set()
+    liked = await _liked(platform, viewer.user_id, [v.id for v in videos]) if viewer else set()
     out = []
     for video in videos:
         author = authors.get(video.author_id)
