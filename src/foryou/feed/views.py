@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from foryou.deps import CurrentUser, Cursor, DeviceId, Limit, MaybeUser, PlatformDep, RegionHint
-from foryou.domains.accounts.schemas import INTEREST_PATTERN
+from foryou.domains.accounts.schemas import Interest
 from foryou.domains.common import Page, next_cursor, parse_cursor
 from foryou.domains.interactions import follows
 from foryou.domains.videos import service as videos
@@ -30,7 +30,7 @@ async def for_you(
     region: RegionHint,
     limit: Limit = 20,
     interests: Annotated[
-        list[Annotated[str, Query(pattern=INTEREST_PATTERN)]],
+        list[Interest],
         Query(max_length=10, description="hashtags to start a new viewer's feed with"),
     ] = [],  # noqa: B006 (FastAPI copies query defaults)
 ) -> Response:
@@ -45,7 +45,7 @@ async def for_you(
         limit=limit,
         request_id=request.state.request_id,
         region=region,
-        interests=[tag.lower().lstrip("#") for tag in interests],
+        interests=interests,
     )
     # Serialised once, here: the page is built from validated models, and letting FastAPI
     # validate it again against response_model costs a tenth of the request.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from foryou.domains.common import NOT_BLANK, Id, Trimmed
 
@@ -14,8 +14,12 @@ Password = Annotated[str, Field(min_length=8, max_length=128)]
 DisplayName = Annotated[str, StringConstraints(max_length=64, pattern=NOT_BLANK), Trimmed]
 Region = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
 Role = Literal["user", "moderator", "admin"]
-INTEREST_PATTERN = r"^#?\w{1,100}$"
-Interest = Annotated[str, StringConstraints(pattern=INTEREST_PATTERN, to_lower=True)]
+# A hashtag, with or without its '#', kept as the captions' hashtags are: bare, lower case.
+Interest = Annotated[
+    str,
+    StringConstraints(pattern=r"^#?\w{1,100}$", to_lower=True),
+    AfterValidator(lambda tag: tag.lstrip("#")),
+]
 Interests = Annotated[list[Interest], Field(max_length=10)]
 
 

@@ -115,7 +115,7 @@ async def signup(
         user_id=user.id,
         username=username,
         region=user.region,
-        interests=[tag.lstrip("#") for tag in interests or []],
+        interests=interests or [],
     )
     return await issue_tokens(platform, user)
 
