@@ -14,7 +14,6 @@ crash mid-batch can re-apply at most that one batch).
 from __future__ import annotations
 
 import functools
-import json
 import time
 from typing import Any
 
@@ -145,7 +144,7 @@ class _Batch:
             "hashtags": sorted(tags),
             "created_ms": timestamp_ms_of(video_id),
         }
-        await self.kv.set(meta_key(video_id), json.dumps(meta).encode())
+        await self.kv.set(meta_key(video_id), orjson.dumps(meta))
         self._meta[video_id] = meta
         for index in [f"cr:{author}"] + [f"ht:{tag}" for tag in sorted(tags)]:
             await self.kv.zadd(index, {str(video_id): recency_score(video_id)})
