@@ -25,7 +25,7 @@ from foryou.gateway.problems import install_problem_handlers, problem_responses
 from foryou.media.jobs import platform_jobs
 from foryou.observability.health import router as health_router
 from foryou.observability.logging import configure_logging
-from foryou.platform import Platform
+from foryou.platform import Platform, heap
 from foryou.platform.sql.migrate import upgrade_all
 from foryou.rec import ann
 from foryou.settings import Settings, load_settings
@@ -55,6 +55,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.embedded_stream
         else [asyncio.create_task(ann.keep_loaded(platform, stop), name="ann-snapshots")]
     )
+    if settings.gc_freeze_s:
+        tasks.append(asyncio.create_task(heap.keep_settled(settings.gc_freeze_s, stop)))
     try:
         yield
     finally:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     embedded_stream: bool = True
+    # every so many seconds the heap's survivors are frozen out of garbage collection
+    # (foryou.platform.heap); 0 leaves the collector as CPython sets it
+    gc_freeze_s: float = Field(default=60.0, ge=0)
     migrate_on_start: bool = True
 
     @classmethod

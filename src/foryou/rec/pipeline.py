@@ -39,7 +39,7 @@ class SourcesUnavailable(RuntimeError):
     """Sources failed and the rest found nothing: the caller falls back (kv is likely down)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     video_id: int
     source: str  # the source that found it first: the item's reason

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,8 @@ from foryou.gateway.tokens import Principal
 from foryou.ids import logical_shard_of, new_id
 from foryou.platform import Platform
 from foryou.stream import topics
+
+T = TypeVar("T")
 
 
 def not_found(video_id: int) -> Problem:
@@ -72,8 +75,17 @@ async def get_many_with_authors(
         async with platform.sql.session(shard) as session:
             return [(row[0], row[1]) for row in await session.execute(query)]
 
-    groups = platform.sql.group_by_shard(video_ids)
-    found = await asyncio.gather(*(fetch(s, ids) for s, ids in groups.items()))
+    return await _per_shard(platform, video_ids, fetch)
+
+
+async def _per_shard(
+    platform: Platform,
+    ids: list[int],
+    fetch: Callable[[int, list[int]], Awaitable[list[T]]],
+) -> list[T]:
+    """``fetch(shard, its ids)`` on every shard holding some of the IDs, concurrently."""
+    groups = platform.sql.group_by_shard(ids)
+    found = await asyncio.gather(*(fetch(shard, part) for shard, part in groups.items()))
     return [row for rows in found for row in rows]
 
 
@@ -189,9 +201,7 @@ async def _liked(platform: Platform, user_id: int, video_ids: list[int]) -> set[
             )
             return list(rows)
 
-    groups = platform.sql.group_by_shard(video_ids)
-    found = await asyncio.gather(*(fetch(s, ids) for s, ids in groups.items()))
-    return {vid for ids in found for vid in ids}
+    return set(await _per_shard(platform, video_ids, fetch))
 
 
 def _playback(platform: Platform, stored: dict[str, Any]) -> Playback:
@@ -256,9 +266,7 @@ async def get_many(platform: Platform, video_ids: list[int]) -> list[Video]:
         async with platform.sql.session(shard) as session:
             return list(await session.scalars(select(Video).where(Video.id.in_(ids))))
 
-    groups = platform.sql.group_by_shard(video_ids)
-    rows = await asyncio.gather(*(fetch(s, ids) for s, ids in groups.items()))
-    by_id = {v.id: v for chunk in rows for v in chunk}
+    by_id = {v.id: v for v in await _per_shard(platform, video_ids, fetch)}
     return [by_id[i] for i in video_ids if i in by_id]
 
 
@@ -281,9 +289,7 @@ async def list_by_authors(
         async with platform.sql.session(shard) as session:
             return list(await session.scalars(query.order_by(Video.id.desc()).limit(limit + 1)))
 
-    groups = platform.sql.group_by_shard(author_ids)
-    rows = await asyncio.gather(*(fetch(s, ids) for s, ids in groups.items()))
-    merged = sorted((v for chunk in rows for v in chunk), key=lambda v: v.id, reverse=True)
+    merged = sorted(await _per_shard(platform, author_ids, fetch), key=lambda v: v.id, reverse=True)
     return merged[: limit + 1]
 
 

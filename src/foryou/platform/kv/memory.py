@@ -85,7 +85,17 @@ class MemoryKV:
         return value
 
     async def mget(self, keys: Sequence[str]) -> list[bytes | None]:
-        return [await self.get(key) for key in keys]
+        # inlined _live: a feed request reads hundreds of keys at once
+        now, deadlines, data = time.monotonic(), self._deadlines, self._data
+        found = []
+        for key in keys:
+            if (deadline := deadlines.get(key)) is not None and deadline <= now:
+                self._pop(key)
+            value = data.get(key)
+            if isinstance(value, _SortedSet):
+                raise TypeError(f"{key!r} holds a sorted set")
+            found.append(value)
+        return found
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
         self._purge()
@@ -143,7 +153,7 @@ class MemoryKV:
 
     async def zscores(self, key: str, members: Sequence[str]) -> list[float | None]:
         zset = self._zset(key)
-        return [None if zset is None else zset.scores.get(m) for m in members]
+        return [None] * len(members) if zset is None else list(map(zset.scores.get, members))
 
     async def setbits(
         self, key: str, offsets: Sequence[int], *, ttl_s: float | None = None

@@ -1,0 +1,39 @@
+"""Keeping CPython's cyclic garbage collector off the request path.
+
+The embedded feature store holds millions of long-lived containers in the serving process,
+and a full collection walks every one of them. With the default thresholds (700, 10, 10) a
+feed server under load ran 6 to 7 full collections per 10 s, 1.4 to 1.7 s of pauses in all
+(bench_feed, 30k videos). So young collections run less often, and what has survived is
+frozen (left out of every later collection) every ``gc_freeze_s``. Freezing hides cycles that
+die later from the collector, so once an hour everything is unfrozen and collected once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import time
+
+YOUNG_THRESHOLD = 10_000  # allocations between young collections (CPython's default: 700)
+THAW_EVERY_S = 3600.0
+
+
+def settle() -> None:
+    """Collect what is garbage now, then freeze the survivors."""
+    gc.collect()
+    gc.freeze()
+
+
+async def keep_settled(every_s: float, stop: asyncio.Event) -> None:
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    settle()
+    thawed = time.monotonic()
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
+            return
+        if time.monotonic() - thawed >= THAW_EVERY_S:
+            gc.unfreeze()
+            thawed = time.monotonic()
+        settle()
