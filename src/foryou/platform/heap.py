@@ -3,7 +3,7 @@
 The embedded feature store holds millions of long-lived containers in the serving process,
 and a full collection walks every one of them. With the default thresholds (700, 10, 10) a
 feed server under load ran 6 to 7 full collections per 10 s, 1.4 to 1.7 s of pauses in all
-(bench_feed, 30k videos). So young collections run less often, and what has survived is
+(a 30,000-video bench_feed world). So young collections run less often, and what has survived is
 frozen (left out of every later collection) every ``gc_freeze_s``. Freezing hides cycles that
 die later from the collector, so once an hour everything is unfrozen and collected once.
 """
