@@ -79,23 +79,11 @@ class MemoryKV:
         self._expiry: list[tuple[float, str]] = []
 
     async def get(self, key: str) -> bytes | None:
-        value = self._live(key)
-        if isinstance(value, _SortedSet):
-            raise TypeError(f"{key!r} holds a sorted set")
-        return value
+        return self._bytes(key)
 
     async def mget(self, keys: Sequence[str]) -> list[bytes | None]:
-        # inlined _live: a feed request reads hundreds of keys at once
-        now, deadlines, data = time.monotonic(), self._deadlines, self._data
-        found = []
-        for key in keys:
-            if (deadline := deadlines.get(key)) is not None and deadline <= now:
-                self._pop(key)
-            value = data.get(key)
-            if isinstance(value, _SortedSet):
-                raise TypeError(f"{key!r} holds a sorted set")
-            found.append(value)
-        return found
+        now = time.monotonic()  # once: a feed request reads hundreds of keys at once
+        return [self._bytes(key, now) for key in keys]
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
         self._purge()
@@ -189,15 +177,15 @@ class MemoryKV:
         self._deadlines.clear()
         self._expiry.clear()
 
-    def _live(self, key: str) -> bytes | _SortedSet | None:
+    def _live(self, key: str, now: float | None = None) -> bytes | _SortedSet | None:
         """The value, expiring it first if its deadline has passed (lazy expiry)."""
         deadline = self._deadlines.get(key)
-        if deadline is not None and deadline <= time.monotonic():
+        if deadline is not None and deadline <= (time.monotonic() if now is None else now):
             self._pop(key)
         return self._data.get(key)
 
-    def _bytes(self, key: str) -> bytes | None:
-        value = self._live(key)
+    def _bytes(self, key: str, now: float | None = None) -> bytes | None:
+        value = self._live(key, now)
         if isinstance(value, _SortedSet):
             raise TypeError(f"{key!r} holds a sorted set, not a string")
         return value
