@@ -8,9 +8,11 @@ and deletes what it wrote.
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 import uuid
 from collections.abc import AsyncIterator, Callable
 
+import orjson
 import pytest
 import pytest_asyncio
 
@@ -268,3 +270,18 @@ async def test_memory_purges_expired_keys_nobody_reads() -> None:
     for _ in range(5000):  # rewriting a long-lived key must not pile up expiry entries
         await kv.set("hot", b"v", ttl_s=3600)
     assert len(kv._expiry) <= 2 * len(kv._data) + 1024
+
+
+async def test_memory_keeps_values_compact() -> None:
+    # Backend-specific: orjson returns small bytes over a ~4 KiB buffer; a store holding a
+    # million feature-metadata values must not keep those buffers (it once cost 3.7 GiB).
+    kv = MemoryKV("memory://")
+    tracemalloc.start()
+    try:
+        for i in range(2000):
+            await kv.set(f"vm:{i}", orjson.dumps({"author_id": i, "hashtags": ["a"]}))
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held / 2000 < 1000  # bytes per key, the key and dict slot included
+    assert await kv.get("vm:7") == orjson.dumps({"author_id": 7, "hashtags": ["a"]})
