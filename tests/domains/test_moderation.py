@@ -54,6 +54,12 @@ async def _held_video(
 ) -> str:
     """A processed video (with playback unless told otherwise) that screening flagged."""
     video = await ready_video(client, author, sample_video, caption="#badword clip")
+
+    async def all_rungs() -> None:  # else the last rung would write playback back
+        seen = await client.get(f"/api/v1/videos/{video['id']}", headers=author["headers"])
+        assert seen.json()["progress"] == 100
+
+    await eventually(all_rungs)
     platform = _platform(client)
     async with platform.sql.begin(platform.sql.shard_of(int(video["id"]))) as session:
         row = await session.get(Video, int(video["id"]))
