@@ -1,4 +1,7 @@
-"""FastAPI dependencies as ``Annotated`` aliases: the one place routes get what they need."""
+"""FastAPI dependencies as ``Annotated`` aliases: the one place routes get what they need.
+
+Every dependency is ``async def``, even the ones that never await: FastAPI runs a plain
+``def`` dependency in its thread pool, a hand-off that cost more than the work itself."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from foryou.platform import Platform
 MAX_ID = 2**63 - 1
 
 
-def get_platform(request: Request) -> Platform:
+async def get_platform(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
 
@@ -38,11 +41,11 @@ def _principal(request: Request, platform: Platform) -> Principal | None:
     return principal
 
 
-def optional_principal(request: Request, platform: PlatformDep) -> Principal | None:
+async def optional_principal(request: Request, platform: PlatformDep) -> Principal | None:
     return _principal(request, platform)
 
 
-def required_principal(request: Request, platform: PlatformDep) -> Principal:
+async def required_principal(request: Request, platform: PlatformDep) -> Principal:
     principal = _principal(request, platform)
     if principal is None:
         raise unauthorized("log in first: this route needs an access token")
@@ -86,7 +89,7 @@ async def auth_rate_limit(request: Request, platform: PlatformDep) -> None:
     )
 
 
-def _device_id(
+async def _device_id(
     device: Annotated[
         str | None, Header(alias="Foryou-Device-Id", description="anonymous session id (a UUID)")
     ] = None,
@@ -102,7 +105,7 @@ def _device_id(
 DeviceId = Annotated[str | None, Depends(_device_id)]
 
 
-def _region(
+async def _region(
     region: Annotated[
         str | None,
         Header(

@@ -162,6 +162,26 @@ async def test_zrevrange_below_is_exclusive_and_limited(kv: KV, key: Callable[[s
     assert len(await kv.zrevrange_by_score(z, limit=100)) == 10
 
 
+async def test_batched_sorted_set_reads(kv: KV, key: Callable[[str], str]) -> None:
+    a, b, missing = key("a"), key("b"), key("missing")
+    await kv.zadd(a, {"x": 1.0, "y": 2.0, "z": 3.0})
+    await kv.zadd(b, {"y": -1.0})
+    assert await kv.zrevrange_many([a, missing, b], limit=2) == [
+        [("z", 3.0), ("y", 2.0)],
+        [],
+        [("y", -1.0)],
+    ]
+    assert await kv.zrevrange_many([a, b], limit=0) == [[], []]
+    assert await kv.zrevrange_many([]) == []
+    assert await kv.zscores_many([a, missing, b], ["y", "w"]) == [
+        [2.0, None],
+        [None, None],
+        [-1.0, None],
+    ]
+    assert await kv.zscores_many([a, b], []) == [[], []]
+    assert await kv.zscores_many([], ["y"]) == []
+
+
 async def test_zrevrange_paginates_with_below(kv: KV, key: Callable[[str], str]) -> None:
     z = key("z")
     await kv.zadd(z, {f"m{i:02}": float(i) for i in range(25)})

@@ -112,10 +112,13 @@ class Pipeline:
         STAGE_SECONDS.labels(self.product, stage).observe(elapsed)
 
     async def _source(self, stage: SourceStage, ctx: FeedContext) -> list[Candidate] | None:
-        """The source's candidates, or None when it failed (an empty answer is not a failure)."""
+        """The source's candidates, or None when it failed (an empty answer is not a failure).
+        The budget starts when this task first runs, so time spent queued behind other
+        requests on a busy loop is not charged to the source."""
         began = time.perf_counter()
         try:
-            return await asyncio.wait_for(stage.run(ctx), stage.budget_s)
+            async with asyncio.timeout(stage.budget_s):
+                return await stage.run(ctx)
         except TimeoutError:
             DEGRADED.labels(self.product, stage.name, "timeout").inc()
             log.warning("feed source %s ran out of time", stage.name)

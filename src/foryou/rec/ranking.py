@@ -9,8 +9,6 @@ seconds to what viewers do.
 
 from __future__ import annotations
 
-import asyncio
-
 import numpy as np
 import numpy.typing as npt
 
@@ -28,7 +26,7 @@ async def hydrate(ctx: FeedContext, candidates: list[Candidate]) -> list[Candida
     """One row per candidate in ``ctx.features`` (columns named by FEATURES)."""
     kv = ctx.platform.kv
     members = [str(c.video_id) for c in candidates]
-    columns = await asyncio.gather(*(f.read_decayed(kv, n, members, ctx.now) for n in COUNTERS))
+    columns = await f.read_decayed_many(kv, COUNTERS, members, ctx.now)
     # (the trending column is global: regional popularity already chose the candidates)
     tags = sorted({t for c in candidates for t in c.hashtags})
     tag_affinity: dict[str, float] = {}

@@ -81,8 +81,8 @@ async def diversify(ctx: FeedContext, candidates: list[Candidate]) -> list[Candi
             break
         queue.remove(picked)
         take(picked)
-    # A catalog too small to fill the page within the caps still fills it, best first.
-    page += sorted(explore_picks + exploit, key=lambda c: -c.score)[: ctx.limit - len(page)]
+    if len(page) < ctx.limit:  # a catalog too small to fill the page within the caps
+        page += sorted(explore_picks + exploit, key=lambda c: -c.score)[: ctx.limit - len(page)]
     for candidate in page:
         if candidate.explore:
             candidate.source, candidate.detail = "explore", "new and finding its audience"

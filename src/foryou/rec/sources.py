@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from foryou.rec import features as f
 from foryou.rec.pipeline import Candidate, FeedContext
 from foryou.stream.catalog import RECENT_KEY
@@ -21,12 +19,8 @@ def _ids(rows: list[tuple[str, float]]) -> list[int]:
 
 
 async def _top_members(ctx: FeedContext, keys: list[str], limit: int) -> list[list[int]]:
-    """The highest-scored ``limit`` members of each sorted set, read concurrently."""
-    kv = ctx.platform.kv
-    return [
-        _ids(rows)
-        for rows in await asyncio.gather(*(kv.zrevrange_by_score(k, limit=limit) for k in keys))
-    ]
+    """The highest-scored ``limit`` members of each sorted set, in one kv round trip."""
+    return [_ids(rows) for rows in await ctx.platform.kv.zrevrange_many(keys, limit=limit)]
 
 
 async def _liked_most(ctx: FeedContext, affinities: str, limit: int) -> list[str]:

@@ -47,6 +47,12 @@ class KV(Protocol):
         """Members with the highest scores first; only scores strictly below ``below``."""
         ...
 
+    async def zrevrange_many(
+        self, keys: Sequence[str], *, limit: int = 20
+    ) -> list[list[tuple[str, float]]]:
+        """``zrevrange_by_score`` of each key, in one round trip."""
+        ...
+
     async def ztrim(self, key: str, keep: int) -> None:
         """Keep only the ``keep`` highest-scored members."""
         ...
@@ -57,6 +63,12 @@ class KV(Protocol):
 
     async def zscores(self, key: str, members: Sequence[str]) -> list[float | None]:
         """Each member's score, None where absent."""
+        ...
+
+    async def zscores_many(
+        self, keys: Sequence[str], members: Sequence[str]
+    ) -> list[list[float | None]]:
+        """``zscores`` of the same members in each key, in one round trip."""
         ...
 
     async def setbits(

@@ -127,6 +127,11 @@ class MemoryKV:
         zset = self._zset(key)
         return [] if zset is None else zset.top(below, limit)
 
+    async def zrevrange_many(
+        self, keys: Sequence[str], *, limit: int = 20
+    ) -> list[list[tuple[str, float]]]:
+        return [await self.zrevrange_by_score(key, limit=limit) for key in keys]
+
     async def ztrim(self, key: str, keep: int) -> None:
         if (zset := self._zset(key)) is not None:
             zset.trim(keep)
@@ -144,6 +149,11 @@ class MemoryKV:
     async def zscores(self, key: str, members: Sequence[str]) -> list[float | None]:
         zset = self._zset(key)
         return [None] * len(members) if zset is None else list(map(zset.scores.get, members))
+
+    async def zscores_many(
+        self, keys: Sequence[str], members: Sequence[str]
+    ) -> list[list[float | None]]:
+        return [await self.zscores(key, members) for key in keys]
 
     async def setbits(
         self, key: str, offsets: Sequence[int], *, ttl_s: float | None = None

@@ -73,6 +73,17 @@ class RedisKV:
         )
         return [(member.decode(), float(score)) for member, score in cast(_Rows, rows)]
 
+    async def zrevrange_many(
+        self, keys: Sequence[str], *, limit: int = 20
+    ) -> list[list[tuple[str, float]]]:
+        if limit <= 0 or not keys:
+            return [[] for _ in keys]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.zrevrangebyscore(key, "+inf", "-inf", start=0, num=limit, withscores=True)
+            found = cast(list[_Rows], await pipe.execute())
+        return [[(member.decode(), float(score)) for member, score in rows] for rows in found]
+
     async def ztrim(self, key: str, keep: int) -> None:
         await self._redis.zremrangebyrank(key, 0, -max(keep, 0) - 1)
 
@@ -84,6 +95,17 @@ class RedisKV:
             return []
         scores = await self._redis.zmscore(key, list(members))
         return [None if s is None else float(s) for s in scores]
+
+    async def zscores_many(
+        self, keys: Sequence[str], members: Sequence[str]
+    ) -> list[list[float | None]]:
+        if not members or not keys:
+            return [[] for _ in keys]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.zmscore(key, list(members))
+            found = await pipe.execute()
+        return [[None if s is None else float(s) for s in scores] for scores in found]
 
     async def setbits(
         self, key: str, offsets: Sequence[int], *, ttl_s: float | None = None

@@ -8,7 +8,6 @@ than two days are dropped with their key (their weight is below 2^-4 at H = 12 h
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from typing import cast
@@ -62,14 +61,23 @@ async def read_decayed(
     kv: KV, name: str, members: Sequence[str], now: float | None = None
 ) -> list[float]:
     """Each member's decayed total as of ``now``."""
+    [totals] = await read_decayed_many(kv, [name], members, now)
+    return totals
+
+
+async def read_decayed_many(
+    kv: KV, names: Sequence[str], members: Sequence[str], now: float | None = None
+) -> list[list[float]]:
+    """``read_decayed`` of the same members in each named counter, in one kv round trip."""
     now = time.time() if now is None else now
     day = _day(now)
-    today = await kv.zscores(decayed_key(name, day), members)
-    yesterday = await kv.zscores(decayed_key(name, day - 1), members)
+    keys = [decayed_key(name, d) for name in names for d in (day, day - 1)]
+    scores = await kv.zscores_many(keys, members)
     carry = 2 ** (-DAY_S / HALF_LIFE_S)
     scale = 1 / _weight(now)
     return [
-        ((t or 0.0) + (y or 0.0) * carry) * scale for t, y in zip(today, yesterday, strict=True)
+        [((t or 0.0) + (y or 0.0) * carry) * scale for t, y in zip(today, yesterday, strict=True)]
+        for today, yesterday in zip(scores[::2], scores[1::2], strict=True)
     ]
 
 
@@ -79,11 +87,10 @@ async def top_decayed(
     """The highest decayed totals (today's set first, topped up from yesterday's)."""
     now = time.time() if now is None else now
     day = _day(now)
-    seen: dict[str, float] = {}
-    for key_day in (day, day - 1):
-        for member, _ in await kv.zrevrange_by_score(decayed_key(name, key_day), limit=limit):
-            seen.setdefault(member, 0.0)
-    members = list(seen)
+    keys = [decayed_key(name, key_day) for key_day in (day, day - 1)]
+    members = list(
+        dict.fromkeys(m for rows in await kv.zrevrange_many(keys, limit=limit) for m, _ in rows)
+    )
     return sorted(
         zip(members, await read_decayed(kv, name, members, now), strict=True),
         key=lambda pair: -pair[1],
@@ -125,9 +132,8 @@ async def seen(kv: KV, viewer: str, video_ids: Sequence[int]) -> list[bool]:
         return [False] * len(video_ids)
     layers = min((int(raw) - 1) // SEEN_LAYER_ITEMS + 1, SEEN_LAYERS)
     offsets = seen_offsets(video_ids).ravel().tolist()
-    found = await asyncio.gather(
-        *(kv.getbits(_seen_layer(viewer, layer), offsets) for layer in range(layers))
-    )
+    # one layer for most viewers, so one call after another (gather would add a task each)
+    found = [await kv.getbits(_seen_layer(viewer, layer), offsets) for layer in range(layers)]
     bits = np.asarray(found, dtype=bool).reshape(layers, len(video_ids), SEEN_HASHES)
     return cast(list[bool], bits.all(axis=2).any(axis=0).tolist())
 
