@@ -19,6 +19,7 @@ from foryou.domains.videos.tus import TUS_RESPONSE_HEADERS
 from foryou.domains.videos.upload_views import build_router as build_uploads_router
 from foryou.domains.videos.views import router as videos_router
 from foryou.edge.media import router as media_router
+from foryou.feed.served import served_log
 from foryou.feed.views import router as feed_router
 from foryou.gateway.middleware import GatewayMiddleware
 from foryou.gateway.problems import install_problem_handlers, problem_responses
@@ -55,6 +56,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.embedded_stream
         else [asyncio.create_task(ann.keep_loaded(platform, stop), name="ann-snapshots")]
     )
+    tasks.append(asyncio.create_task(served_log(platform).keep_flushing(platform, stop)))
     if settings.gc_freeze_s:
         tasks.append(asyncio.create_task(heap.keep_settled(settings.gc_freeze_s, stop)))
     try:

@@ -12,6 +12,7 @@ from foryou.domains.videos import service as videos
 from foryou.edge.signing import media_url
 from foryou.feed.cards import cards
 from foryou.feed.schemas import FeedItem, FeedPage, Prefetch, Reason
+from foryou.feed.served import served_log
 from foryou.gateway.tokens import Principal
 from foryou.platform import Platform
 from foryou.rec import features as f
@@ -75,6 +76,7 @@ async def for_you_page(
     if viewer is not None:  # served once, not served again
         with contextlib.suppress(Exception):  # losing this only risks a repeat
             await f.mark_seen(platform.kv, viewer, [c.video_id for c in shown])
+    served_log(platform).add(ctx, shown)
     prefetch = [
         Prefetch(video_id=item.video.id, urls=prefetch_urls(platform, int(item.video.id)))
         for item in items[:PREFETCH_ITEMS]

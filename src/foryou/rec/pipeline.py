@@ -63,8 +63,9 @@ class FeedContext:
     now: float = field(default_factory=time.time)
     scratch: dict[str, Any] = field(default_factory=dict)  # what stages share (history, ...)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds, this request
-    # hydrated features: one row per candidate (Candidate.row), columns by ranking.FEATURES
+    # hydrated features: one row per candidate (Candidate.row), columns named by feature_names
     features: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
+    feature_names: tuple[str, ...] = ()
 
 
 Source = Callable[[FeedContext], Awaitable[list[Candidate]]]

@@ -37,6 +37,7 @@ async def hydrate(ctx: FeedContext, candidates: list[Candidate]) -> list[Candida
     columns.append([creator_affinity.get(str(c.author_id), 0.0) for c in candidates])
     columns.append([sum(tag_affinity.get(t, 0.0) for t in c.hashtags) for c in candidates])
     ctx.features = np.array(columns, dtype=np.float64).reshape(len(FEATURES), -1).T
+    ctx.feature_names = FEATURES
     for row, candidate in enumerate(candidates):
         candidate.row = row
     return candidates

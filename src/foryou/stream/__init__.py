@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from foryou.platform import Platform
-from foryou.stream import catalog, counters, embeddings, features
+from foryou.stream import catalog, counters, embeddings, features, lake
 from foryou.stream.runner import Processor
 
 
@@ -13,4 +13,5 @@ def processors(platform: Platform) -> list[Processor]:
         catalog.processor(platform),
         features.processor(platform),
         embeddings.processor(platform),
+        lake.processor(platform),
     ]

@@ -20,6 +20,8 @@ class Processor:
     name: str  # also the consumer group
     topics: Sequence[str]
     handle: Handler
+    batch: int = 1000  # the most events one call to handle gets
+    linger_s: float = 0.0  # how long a batch waits to fill up (fewer, larger writes)
 
 
 async def run(
@@ -27,11 +29,11 @@ async def run(
     processor: Processor,
     stop: asyncio.Event,
     *,
-    batch: int = 1000,
     idle_timeout_s: float = 0.2,
 ) -> None:
     """Consume until ``stop`` is set. A failed batch is not committed: the consumer is
     reopened, which redelivers it, so the processor must be idempotent."""
+    batch = processor.batch
     backoff = 0.1
     while not stop.is_set():
         consumer = log_.consumer(processor.name, processor.topics)
@@ -40,6 +42,13 @@ async def run(
                 events = await consumer.poll(max_records=batch, timeout_s=idle_timeout_s)
                 if not events:
                     continue
+                deadline = time.monotonic() + processor.linger_s
+                while len(events) < batch and not stop.is_set():
+                    if (left := deadline - time.monotonic()) <= 0:
+                        break
+                    events += await consumer.poll(
+                        max_records=batch - len(events), timeout_s=min(left, idle_timeout_s)
+                    )
                 await processor.handle(events)
                 await consumer.commit()
                 now_ms = time.time() * 1000
@@ -73,12 +82,12 @@ async def stop_all(
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def drain(log_: EventLog, processor: Processor, *, batch: int = 1000) -> int:
+async def drain(log_: EventLog, processor: Processor) -> int:
     """Apply everything available now and return how many events that was (CLI and tests)."""
     consumer = log_.consumer(processor.name, processor.topics)
     total = 0
     try:
-        while events := await consumer.poll(max_records=batch, timeout_s=0.05):
+        while events := await consumer.poll(max_records=processor.batch, timeout_s=0.05):
             await processor.handle(events)
             await consumer.commit()
             total += len(events)

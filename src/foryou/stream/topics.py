@@ -18,7 +18,8 @@ USERS = "users"
 VIDEOS = "videos"
 INTERACTIONS = "interactions"
 WATCH = "watch"
-ALL = (USERS, VIDEOS, INTERACTIONS, WATCH)
+SERVED = "served"  # what the feed served, with the features it scored (foryou.feed.served)
+ALL = (USERS, VIDEOS, INTERACTIONS, WATCH, SERVED)
 
 
 def make_event(type_: str, shard_hint: int = 0, **fields: Any) -> dict[str, Any]:
