@@ -88,6 +88,7 @@ def settings_for(
         "data_dir": tmp_path / "data",
         "log_json": False,
         "log_level": "WARNING",
+        "model_refresh_s": 0.2,
         "gc_freeze_s": 0,  # one test process starts hundreds of apps: keep its GC as it is
     }
     if backend != "embedded":

@@ -29,6 +29,7 @@ from foryou.observability.logging import configure_logging
 from foryou.platform import Platform, heap
 from foryou.platform.sql.migrate import upgrade_all
 from foryou.rec import ann
+from foryou.rec.ml.serving import retrieval
 from foryou.settings import Settings, load_settings
 from foryou.stream import runner
 
@@ -57,6 +58,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         else [asyncio.create_task(ann.keep_loaded(platform, stop), name="ann-snapshots")]
     )
     tasks.append(asyncio.create_task(served_log(platform).keep_flushing(platform, stop)))
+    models = retrieval(platform).keep_fresh(platform, stop, settings.model_refresh_s)
+    tasks.append(asyncio.create_task(models, name="model-versions"))
     if settings.gc_freeze_s:
         tasks.append(asyncio.create_task(heap.keep_settled(settings.gc_freeze_s, stop)))
     try:

@@ -109,6 +109,15 @@ class IdTable:
             self._dirty.discard(id_)
         return len(idle)
 
+    def state(self) -> dict[str, torch.Tensor]:
+        """The admitted IDs and their rows (what a model version stores)."""
+        ids = list(self._row)
+        rows = torch.tensor([self._row[i] for i in ids], dtype=torch.int64)
+        return {"ids": torch.tensor(ids, dtype=torch.int64), "vectors": self.weight[rows].clone()}
+
+    def load_state(self, state: dict[str, torch.Tensor], now: float = 0.0) -> None:
+        self.load(dict(zip(state["ids"].tolist(), state["vectors"].numpy(), strict=True)), now)
+
     def load(self, rows: dict[int, npt.NDArray[np.float32]], now: float = 0.0) -> None:
         """Set these IDs' vectors (admitting them): serving applying a pushed update."""
         for id_, vector in rows.items():

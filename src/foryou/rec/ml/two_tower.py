@@ -9,8 +9,10 @@ collisionless ``IdTable``s (sparse Adagrad); the dense projections train with Ad
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -96,6 +98,37 @@ class TwoTower:
         self.users.push(pulled_u)
         self.items.push(pulled_i)
         return float(loss.detach())
+
+    def state(self) -> dict[str, Any]:
+        """Everything serving needs, in types ``torch.load(weights_only=True)`` accepts."""
+        return {
+            "config": asdict(self.config),
+            "users": self.users.state(),
+            "items": self.items.state(),
+            "user_proj": self.user_proj.state_dict(),
+            "item_proj": self.item_proj.state_dict(),
+            "log_q": {"ids": list(self.log_q), "values": list(self.log_q.values())},
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> TwoTower:
+        model = cls(TwoTowerConfig(**state["config"]))
+        model.users.load_state(state["users"])
+        model.items.load_state(state["items"])
+        model.user_proj.load_state_dict(state["user_proj"])
+        model.item_proj.load_state_dict(state["item_proj"])
+        model.log_q = dict(zip(state["log_q"]["ids"], state["log_q"]["values"], strict=True))
+        return model
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        torch.save(self.state(), out)
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> TwoTower:
+        """A saved model; only tensors and plain values are unpickled (weights_only)."""
+        return cls.from_state(torch.load(io.BytesIO(data), weights_only=True))
 
     @torch.no_grad()
     def user_vectors(self, users: list[int]) -> npt.NDArray[np.float32]:
