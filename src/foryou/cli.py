@@ -151,6 +151,53 @@ def media_worker(
 
 
 @app.command()
+def train(
+    days: Annotated[float, typer.Option(min=0.01, help="learn from the lake's last DAYS")] = 7.0,
+    epochs: Annotated[int, typer.Option(min=1, help="passes over the positives")] = 10,
+    data_dir: DataDirOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Train the retrieval model on the event lake, score it on a held-out time window,
+    publish it, and make it live unless the live version does better on that window."""
+    from rich.progress import Progress
+
+    from foryou.platform import Platform
+    from foryou.rec.ml.train import TrainError, train_retrieval
+    from foryou.rec.ml.two_tower import TwoTowerConfig
+
+    settings = _settings(config, data_dir)
+
+    async def main() -> None:
+        platform = Platform.open(settings)
+        try:
+            with Progress(console=console) as bar:
+                task = bar.add_task("training", total=epochs)
+                report = await train_retrieval(
+                    platform,
+                    days=days,
+                    config=TwoTowerConfig(epochs=epochs),
+                    progress=lambda epoch, loss: bar.update(
+                        task, completed=epoch, description=f"training (loss {loss:.3f})"
+                    ),
+                )
+        finally:
+            await platform.close()
+        table = Table("metric", "value", title=f"two_tower {report.version}")
+        for name, value in report.metrics.items():
+            table.add_row(name, f"{value:.4f}")
+        console.print(table)
+        console.print(
+            "live now" if report.promoted else "not promoted: the live version does better"
+        )
+
+    try:
+        asyncio.run(main())
+    except TrainError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+
+
+@app.command()
 def migrate(data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
     """Apply database migrations to every SQL shard."""
     from foryou.platform.sql import open_sql

@@ -85,6 +85,10 @@ async def get(platform: Platform, name: str, version: str) -> Version:
     return Version(name, version, meta["metrics"], meta["schema"], meta["created_ms"])
 
 
+async def weights(platform: Platform, name: str, version: str) -> bytes:
+    return await platform.blobs.get(_key(name, version, "model.pt"))
+
+
 async def versions(platform: Platform, name: str) -> list[Version]:
     """Complete versions, oldest first."""
     keys = await platform.blobs.list(_key(name))
@@ -150,8 +154,7 @@ class Registry(Generic[T]):
         if wanted is None or wanted in (self.version, self._failed):
             return False
         try:
-            weights = await platform.blobs.get(_key(self.name, wanted, "model.pt"))
-            model = await asyncio.to_thread(self.decode, weights)
+            model = await asyncio.to_thread(self.decode, await weights(platform, self.name, wanted))
         except Exception:
             self._failed = wanted
             LOAD_FAILURES.labels(self.name).inc()

@@ -1,0 +1,160 @@
+"""``foryou train``: the retrieval model from the lake, checked on a held-out time window,
+published as a version, and promoted only when it is not worse than the live version
+scored on the same held-out window.
+
+Positives are what a viewer finished (a completed watch) or liked, one per viewer and video
+(the first time). The last ``test_share`` of them by time is held out; the model is scored
+there (NDCG@K, recall@K, coverage, each viewer's training videos excluded) next to the
+popularity baseline on the same split, and both go into the version's metrics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+
+from foryou.platform import Platform
+from foryou.rec.ml import evaluate, versions
+from foryou.rec.ml.lake import fetch
+from foryou.rec.ml.serving import RETRIEVAL
+from foryou.rec.ml.two_tower import TwoTower, TwoTowerConfig
+from foryou.stream import topics
+from foryou.stream.lake import SCHEMA
+
+DAY_MS = 86_400_000
+MIN_POSITIVES = 50
+POSITIVES_SQL = """
+SELECT viewer, video_id, min(at_ms) AS at_ms FROM (
+    SELECT json_extract_string(value, '$.viewer') AS viewer,
+           CAST(json_extract(value, '$.video_id') AS BIGINT) AS video_id,
+           COALESCE(TRY_CAST(json_extract(value, '$.received_ms') AS BIGINT), ts_ms) AS at_ms
+    FROM watch
+    WHERE type = 'watch' AND TRY_CAST(json_extract(value, '$.completed') AS BOOLEAN)
+    UNION ALL
+    SELECT 'u:' || json_extract_string(value, '$.user_id'),
+           CAST(json_extract(value, '$.video_id') AS BIGINT), ts_ms
+    FROM interactions WHERE type = 'like.added'
+)
+WHERE viewer IS NOT NULL AND video_id IS NOT NULL
+GROUP BY viewer, video_id
+ORDER BY at_ms
+"""
+
+
+class TrainError(ValueError):
+    """Training could not produce a version (too little data); nothing was published."""
+
+
+@dataclass(frozen=True)
+class Report:
+    version: str
+    promoted: bool
+    metrics: dict[str, float]
+
+
+def viewer_id(viewer: str) -> int:
+    """A viewer key (``u:<id>`` or ``d:<device>``) as a 63-bit row ID for the ID tables."""
+    return int.from_bytes(hashlib.blake2b(viewer.encode(), digest_size=8).digest()) >> 1
+
+
+def positives(files: dict[str, list[Path]]) -> tuple[npt.NDArray[np.int64], ...]:
+    """(viewers, videos, times) of every first positive, oldest first."""
+    with duckdb.connect() as con:
+        for topic in (topics.WATCH, topics.INTERACTIONS):
+            paths = [str(p) for p in files.get(topic, [])]
+            view = con.read_parquet(paths) if paths else con.from_arrow(SCHEMA.empty_table())
+            view.create_view(topic)
+        rows = con.sql(POSITIVES_SQL).fetchnumpy()
+    viewers = np.array([viewer_id(v) for v in rows["viewer"].tolist()], dtype=np.int64)
+    return viewers, rows["video_id"].astype(np.int64), rows["at_ms"].astype(np.int64)
+
+
+async def train_retrieval(
+    platform: Platform,
+    *,
+    days: float = 7.0,
+    test_share: float = 0.1,
+    k: int = 20,
+    config: TwoTowerConfig = TwoTowerConfig(),
+    progress: Callable[[int, float], None] | None = None,
+) -> Report:
+    now_ms = int(time.time() * 1000)
+    with tempfile.TemporaryDirectory(prefix="foryou-train-") as tmp:
+        since = now_ms - int(days * DAY_MS)
+        files = {
+            t: await fetch(platform, t, since, now_ms + 1, Path(tmp))
+            for t in (topics.WATCH, topics.INTERACTIONS)
+        }
+        users, items, at = positives(files)
+    if len(users) < MIN_POSITIVES:
+        raise TrainError(
+            f"only {len(users)} positives (completed watches and likes) in the lake over the "
+            f"last {days:g} days; at least {MIN_POSITIVES} are needed (the lake is written by "
+            "the stream processors of `foryou serve` or `foryou stream`)"
+        )
+    cutoff = int(np.quantile(at, 1 - test_share))
+    train = at < cutoff
+    test = ~train & np.isin(users, users[train])
+    if not test.any():
+        raise TrainError("no viewer in the held-out window has earlier positives to learn from")
+    model = TwoTower(config)
+    model.fit(users[train], items[train], progress=progress)
+    metrics = score(model, users, items, train, test, k)
+    live = await versions.live(platform, RETRIEVAL)
+    if live is not None:  # the live model on this same split: a fair comparison
+        current = TwoTower.from_bytes(await versions.weights(platform, RETRIEVAL, live.version))
+        metrics["live_ndcg"] = score(current, users, items, train, test, k)["ndcg"]
+    version = await versions.publish(
+        platform,
+        RETRIEVAL,
+        model.to_bytes(),
+        metrics=metrics,
+        schema={"inputs": ["viewer_id", "video_id"], "dim": config.dim},
+    )
+    promoted = metrics["ndcg"] >= metrics.get("live_ndcg", 0.0)
+    if promoted:
+        await versions.promote(platform, RETRIEVAL, version.version, force=True)
+    return Report(version.version, promoted, metrics)
+
+
+def score(
+    model: TwoTower,
+    users: npt.NDArray[np.int64],
+    items: npt.NDArray[np.int64],
+    train: npt.NDArray[np.bool_],
+    test: npt.NDArray[np.bool_],
+    k: int,
+) -> dict[str, float]:
+    seen: dict[int, set[int]] = {}
+    for u, i in zip(users[train].tolist(), items[train].tolist(), strict=True):
+        seen.setdefault(u, set()).add(i)
+    truth: dict[int, set[int]] = {}
+    for u, i in zip(users[test].tolist(), items[test].tolist(), strict=True):
+        truth.setdefault(u, set()).add(i)
+    catalog = np.unique(items)
+    who = sorted(truth)
+    ranked = evaluate.top_k_by_dot(
+        who, model.user_vectors(who), catalog, model.item_vectors(catalog.tolist()), k, seen
+    )
+    learned = evaluate.score(ranked, truth, k, len(catalog))
+    popular = evaluate.score(
+        evaluate.popularity(items[train], who, k, seen), truth, k, len(catalog)
+    )
+    return {
+        "ndcg": learned.ndcg,
+        "recall": learned.recall,
+        "coverage": learned.coverage,
+        "popularity_ndcg": popular.ndcg,
+        "popularity_recall": popular.recall,
+        "k": float(k),
+        "train_positives": float(train.sum()),
+        "test_viewers": float(len(truth)),
+    }

@@ -1,0 +1,70 @@
+"""`foryou train`: positives from the lake, a held-out window, a published version that goes
+live only when it does not do worse than the live one; too little data publishes nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from foryou.cli import app
+from foryou.rec.ml import versions
+from foryou.rec.ml.serving import RETRIEVAL
+from foryou.rec.ml.train import TrainError, train_retrieval, viewer_id
+from foryou.rec.ml.two_tower import TwoTowerConfig
+from foryou.stream import lake, runner
+from tests.rec.catalog import new_device, platform_of, send_events, topics_catalog, watch
+
+SMALL = TwoTowerConfig(dim=16, epochs=15, batch=64)
+
+
+async def _viewers_with_tastes(api: httpx.AsyncClient, viewers: int) -> None:
+    """Each viewer finishes most videos of one topic (alternating between viewers): six of
+    them first, then, after everyone else, two more (what the held-out window sees)."""
+    catalog = await topics_catalog(api, {"cooking": 2, "skate": 2}, per_creator=5)
+    devices = [new_device() for _ in range(viewers)]
+    for videos in (slice(0, 6), slice(6, 8)):
+        for n, device in enumerate(devices):
+            topic = catalog[("cooking", "skate")[n % 2]]
+            await send_events(api, device, [watch(v, completed=True) for v in topic[videos]])
+    await runner.drain(
+        platform_of(api).events, dataclasses.replace(lake.processor(platform_of(api)), name="t")
+    )
+
+
+async def test_train_publishes_and_promotes_only_when_not_worse(api: httpx.AsyncClient) -> None:
+    platform = platform_of(api)
+    await _viewers_with_tastes(api, 16)
+    first = await train_retrieval(platform, config=SMALL, test_share=0.2)
+    assert first.promoted and (await versions.live(platform, RETRIEVAL)).version == first.version  # type: ignore[union-attr]
+    assert first.metrics["train_positives"] >= 100 and first.metrics["test_viewers"] >= 1
+    assert 0 <= first.metrics["ndcg"] <= 1 and "live_ndcg" not in first.metrics
+
+    again = await train_retrieval(platform, config=SMALL, test_share=0.2)
+    assert again.metrics["live_ndcg"] == pytest.approx(first.metrics["ndcg"])  # same split
+    assert again.promoted == (again.metrics["ndcg"] >= again.metrics["live_ndcg"])
+    live = await versions.live(platform, RETRIEVAL)
+    assert live is not None and live.version == (again.version if again.promoted else first.version)
+    assert len(await versions.versions(platform, RETRIEVAL)) == 2  # both kept
+
+
+async def test_too_little_data_publishes_nothing(api: httpx.AsyncClient) -> None:
+    platform = platform_of(api)
+    with pytest.raises(TrainError, match="only 0 positives"):
+        await train_retrieval(platform, config=SMALL)
+    assert await versions.versions(platform, RETRIEVAL) == []
+
+
+def test_the_cli_says_what_is_missing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["train", "--data-dir", str(tmp_path), "--epochs", "1"])
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())  # rich wraps to the terminal's width
+    assert "only 0 positives" in said and "`foryou serve`" in said
+
+
+def test_viewer_ids_are_stable_and_distinct() -> None:
+    assert viewer_id("u:1") == viewer_id("u:1") != viewer_id("u:2")
+    assert 0 <= viewer_id("d:" + "f" * 36) < 2**63
