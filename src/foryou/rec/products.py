@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from foryou.rec import ann, filters, ranking, selection, sources
+from foryou.rec import ann, filters, learned, ranking, selection, sources
 from foryou.rec.pipeline import Pipeline, SourceStage, StepStage
 
 FOR_YOU = Pipeline(
     product="for_you",
     sources=[
         SourceStage("following", sources.following),
+        SourceStage("two_tower", learned.two_tower),
         SourceStage("embedding", ann.embedding),
         SourceStage("similar_hashtags", sources.similar_hashtags),
         SourceStage("liked_creators", sources.liked_creators),

@@ -79,7 +79,7 @@ async def test_the_api_swaps_versions_without_a_restart(api: httpx.AsyncClient) 
 
     await eventually(lambda: serving(v1.version))
     assert registry.model is not None
-    assert np.array_equal(registry.model.user_vectors([1]), old.user_vectors([1]))
+    assert np.array_equal(registry.model.model.user_vectors([1]), old.user_vectors([1]))
 
     failed_before = _failures()
     corrupt = await versions.publish(
@@ -98,7 +98,8 @@ async def test_the_api_swaps_versions_without_a_restart(api: httpx.AsyncClient) 
     )
     await versions.promote(platform, RETRIEVAL, v2.version)
     await eventually(lambda: serving(v2.version))
-    assert np.array_equal(registry.model.user_vectors([1]), new.user_vectors([1]))
+    assert registry.model is not None
+    assert np.array_equal(registry.model.model.user_vectors([1]), new.user_vectors([1]))
     await versions.rollback(platform, RETRIEVAL)  # back past the corrupt one's pointer
     await versions.rollback(platform, RETRIEVAL)
     await eventually(lambda: serving(v1.version))

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import faiss
+import numpy as np
+import numpy.typing as npt
 
 from foryou.platform import Platform
 from foryou.rec.ml.versions import Registry
@@ -11,17 +17,50 @@ if TYPE_CHECKING:
     from foryou.rec.ml.two_tower import TwoTower
 
 RETRIEVAL = "two_tower"
+EXACT_UP_TO = 100_000  # videos; beyond this the video vectors go in an HNSW graph
 
 
-def _decode_two_tower(data: bytes) -> TwoTower:
+def viewer_id(viewer: str) -> int:
+    """A viewer key (``u:<id>`` or ``d:<device>``) as a 63-bit row ID for the ID tables."""
+    return int.from_bytes(hashlib.blake2b(viewer.encode(), digest_size=8).digest()) >> 1
+
+
+@dataclass(frozen=True)
+class LiveRetrieval:
+    """A two-tower version with its video vectors indexed for inner-product search."""
+
+    model: TwoTower
+    video_ids: npt.NDArray[np.int64]
+    index: faiss.Index
+
+    def knows(self, viewer: str) -> bool:
+        return self.model.users.row_of(viewer_id(viewer)) is not None
+
+    def search(self, viewer: str, k: int) -> list[int]:
+        query = self.model.user_vectors([viewer_id(viewer)])
+        _, found = self.index.search(query, min(k, len(self.video_ids)))
+        return [int(self.video_ids[i]) for i in found[0] if i >= 0]
+
+
+def _load_two_tower(data: bytes) -> LiveRetrieval:
     # imported here: torch costs ~200 MB, and a process with no live model never needs it
     from foryou.rec.ml.two_tower import TwoTower
 
-    return TwoTower.from_bytes(data)
+    model = TwoTower.from_bytes(data)
+    video_ids = model.items.state()["ids"].numpy()
+    vectors = np.ascontiguousarray(model.item_vectors(video_ids.tolist()))
+    dim = vectors.shape[1]
+    index = (
+        faiss.IndexFlatIP(dim)
+        if len(video_ids) <= EXACT_UP_TO
+        else faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+    )
+    index.add(vectors)
+    return LiveRetrieval(model, video_ids, index)
 
 
-def retrieval(platform: Platform) -> Registry[TwoTower]:
-    found: Registry[TwoTower] = platform.local.setdefault(
-        "model:" + RETRIEVAL, Registry(RETRIEVAL, _decode_two_tower)
+def retrieval(platform: Platform) -> Registry[LiveRetrieval]:
+    found: Registry[LiveRetrieval] = platform.local.setdefault(
+        "model:" + RETRIEVAL, Registry(RETRIEVAL, _load_two_tower)
     )
     return found

@@ -10,7 +10,6 @@ popularity baseline on the same split, and both go into the version's metrics.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,7 +23,7 @@ import numpy.typing as npt
 from foryou.platform import Platform
 from foryou.rec.ml import evaluate, versions
 from foryou.rec.ml.lake import fetch
-from foryou.rec.ml.serving import RETRIEVAL
+from foryou.rec.ml.serving import RETRIEVAL, viewer_id
 from foryou.rec.ml.two_tower import TwoTower, TwoTowerConfig
 from foryou.stream import topics
 from foryou.stream.lake import SCHEMA
@@ -58,11 +57,6 @@ class Report:
     version: str
     promoted: bool
     metrics: dict[str, float]
-
-
-def viewer_id(viewer: str) -> int:
-    """A viewer key (``u:<id>`` or ``d:<device>``) as a 63-bit row ID for the ID tables."""
-    return int.from_bytes(hashlib.blake2b(viewer.encode(), digest_size=8).digest()) >> 1
 
 
 def positives(files: dict[str, list[Path]]) -> tuple[npt.NDArray[np.int64], ...]:
