@@ -109,3 +109,31 @@ async def test_a_live_version_brings_what_viewers_like_them_finished(
     page = await feed_page(api, cook, limit=10)
     assert any(i["reason"].get("detail") == learned.DETAIL for i in page), page
     assert not {int(i["video"]["id"]) for i in page} & set(catalog["cooking"][:6])  # seen
+
+
+async def test_a_viewer_the_model_never_saw_gets_learned_picks_after_one_swipe(
+    api: httpx.AsyncClient,
+) -> None:
+    """The viewer's vector adds their latest positives, read live from the feature store."""
+    platform = platform_of(api)
+    _, catalog = await _viewers_with_tastes(api, 16)
+    report = await train_retrieval(platform, config=SMALL, test_share=0.2)
+
+    async def loaded() -> None:
+        assert retrieval(platform).version == report.version
+
+    await eventually(loaded)
+    newcomer = new_device()
+    ctx = FeedContext(platform, f"d:{newcomer['Foryou-Device-Id']}", None, 10, "t")
+    assert await learned.two_tower(ctx) == []  # nothing known about them yet
+    await send_events(api, newcomer, [watch(catalog["skate"][0], completed=True)])
+
+    async def learned_picks() -> None:
+        found = [c.video_id for c in await learned.two_tower(ctx)]
+        assert found  # once the features have the watch
+        rank = {v: n for n, v in enumerate(found)}
+        skate = [rank[v] for v in catalog["skate"][1:]]
+        cooking = [rank[v] for v in catalog["cooking"]]
+        assert sum(skate) / len(skate) < sum(cooking) / len(cooking), found
+
+    await eventually(learned_picks)

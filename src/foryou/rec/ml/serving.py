@@ -36,8 +36,9 @@ class LiveRetrieval:
     def knows(self, viewer: str) -> bool:
         return self.model.users.row_of(viewer_id(viewer)) is not None
 
-    def search(self, viewer: str, k: int) -> list[int]:
-        query = self.model.user_vectors([viewer_id(viewer)])
+    def search(self, viewer: str, history: list[int], k: int) -> list[int]:
+        """The best ``k`` videos for the viewer, given their latest positives (newest last)."""
+        query = self.model.user_vectors([viewer_id(viewer)], [history])
         _, found = self.index.search(query, min(k, len(self.video_ids)))
         return [int(self.video_ids[i]) for i in found[0] if i >= 0]
 

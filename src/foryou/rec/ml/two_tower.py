@@ -10,7 +10,7 @@ collisionless ``IdTable``s (sparse Adagrad); the dense projections train with Ad
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from foryou.rec.ml.idtable import IdTable
+from foryou.rec.ml.idtable import IdTable, Pulled
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class TwoTowerConfig:
     id_lr: float = 0.1
     dense_lr: float = 3e-3
     min_count: int = 1
+    history: int = 50  # the viewer's latest positives averaged into their vector (0: none)
     seed: int = 0
 
 
@@ -62,7 +63,11 @@ class TwoTower:
         now: float = 0.0,
         progress: Callable[[int, float], None] | None = None,
     ) -> list[float]:
-        """Train on positive pairs (shuffled each epoch); the mean loss of each epoch."""
+        """Train on positive pairs in time order (shuffled each epoch); the mean loss of each
+        epoch. A pair's viewer history is their other positives (the latest ``history``)."""
+        histories: dict[int, list[int]] = {}
+        for user, item in zip(users.tolist(), items.tolist(), strict=True):
+            histories.setdefault(user, []).append(item)
         ids, counts = np.unique(items, return_counts=True)
         total = counts.sum()
         self.log_q.update(zip(ids.tolist(), np.log(counts / total).tolist(), strict=True))
@@ -73,19 +78,46 @@ class TwoTower:
             epoch_loss = []
             for start in range(0, len(order), self.config.batch):
                 batch = order[start : start + self.config.batch]
-                epoch_loss.append(self.step(users[batch], items[batch], now=now))
+                pairs = zip(users[batch].tolist(), items[batch].tolist(), strict=True)
+                history = [self._history(histories[u], leave_out=i) for u, i in pairs]
+                epoch_loss.append(self.step(users[batch], items[batch], history, now=now))
             losses.append(float(np.mean(epoch_loss)))
             if progress:
                 progress(epoch + 1, losses[-1])
         return losses
 
+    def _history(self, items: Sequence[int], leave_out: int | None = None) -> list[int]:
+        if not self.config.history:
+            return []
+        latest = items[-(self.config.history + 1) :]
+        return [i for i in latest if i != leave_out][-self.config.history :]
+
+    def _viewer_raw(
+        self, pulled: Pulled, histories: Sequence[Sequence[int]], now: float, admit: bool
+    ) -> tuple[torch.Tensor, Pulled | None]:
+        """ID row plus the mean of the history's video rows (which learn through it too)."""
+        flat = [item for h in histories for item in h]
+        if not flat:
+            return pulled.vectors, None
+        rows = torch.tensor([n for n, h in enumerate(histories) for _ in h], dtype=torch.int64)
+        history = self.items.pull(flat, now=now, admit=admit)
+        sums = torch.zeros(len(histories), self.config.dim).index_add(0, rows, history.vectors)
+        counts = torch.bincount(rows, minlength=len(histories)).clamp(min=1).unsqueeze(1)
+        return pulled.vectors + sums / counts, history
+
     def step(
-        self, users: npt.NDArray[np.int64], items: npt.NDArray[np.int64], *, now: float = 0.0
+        self,
+        users: npt.NDArray[np.int64],
+        items: npt.NDArray[np.int64],
+        histories: Sequence[Sequence[int]],
+        *,
+        now: float = 0.0,
     ) -> float:
         """One sampled-softmax step on a batch of positives (online training calls this)."""
         pulled_u = self.users.pull(users.tolist(), now=now)
         pulled_i = self.items.pull(items.tolist(), now=now)
-        u = self._tower(self.user_proj, pulled_u.vectors)
+        raw, pulled_h = self._viewer_raw(pulled_u, histories, now, admit=True)
+        u = self._tower(self.user_proj, raw)
         v = self._tower(self.item_proj, pulled_i.vectors)
         log_q = torch.tensor([self.log_q.get(i, 0.0) for i in items.tolist()])
         logits = u @ v.T / self.config.temperature - log_q  # column j: video j as a negative
@@ -97,6 +129,8 @@ class TwoTower:
         self._dense.step()
         self.users.push(pulled_u)
         self.items.push(pulled_i)
+        if pulled_h is not None:
+            self.items.push(pulled_h)
         return float(loss.detach())
 
     def state(self) -> dict[str, Any]:
@@ -131,8 +165,14 @@ class TwoTower:
         return cls.from_state(torch.load(io.BytesIO(data), weights_only=True))
 
     @torch.no_grad()
-    def user_vectors(self, users: list[int]) -> npt.NDArray[np.float32]:
-        raw = torch.as_tensor(self.users.vectors(users))
+    def user_vectors(
+        self, users: list[int], histories: Sequence[Sequence[int]] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """Each viewer's vector from their ID row and their latest positives (newest last),
+        so a viewer the model has not seen still gets one from what they just finished."""
+        pulled = self.users.pull(users, admit=False)
+        latest = [self._history(h) for h in histories] if histories else [[] for _ in users]
+        raw, _ = self._viewer_raw(pulled, latest, 0.0, admit=False)
         return self._tower(self.user_proj, raw).numpy()
 
     @torch.no_grad()
