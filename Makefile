@@ -33,6 +33,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/bench_events.py
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_models.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
