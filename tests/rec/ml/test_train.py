@@ -50,6 +50,22 @@ async def _viewers_with_tastes(
     return devices, catalog
 
 
+async def _live_model_of_tastes(
+    api: httpx.AsyncClient,
+) -> tuple[list[dict[str, str]], dict[str, list[int]]]:
+    """Sixteen viewers with tastes, a model trained on them, live in the api."""
+    platform = platform_of(api)
+    devices, catalog = await _viewers_with_tastes(api, 16)
+    report = await train_retrieval(platform, config=SMALL, test_share=0.2)
+    assert report.promoted
+
+    async def loaded() -> None:
+        assert retrieval(platform).version == report.version
+
+    await eventually(loaded)
+    return devices, catalog
+
+
 async def test_train_publishes_and_promotes_only_when_not_worse(api: httpx.AsyncClient) -> None:
     platform = platform_of(api)
     await _viewers_with_tastes(api, 16)
@@ -89,14 +105,7 @@ async def test_a_live_version_brings_what_viewers_like_them_finished(
     api: httpx.AsyncClient,
 ) -> None:
     platform = platform_of(api)
-    devices, catalog = await _viewers_with_tastes(api, 16)
-    report = await train_retrieval(platform, config=SMALL, test_share=0.2)
-    assert report.promoted
-
-    async def loaded() -> None:
-        assert retrieval(platform).version == report.version
-
-    await eventually(loaded)
+    devices, catalog = await _live_model_of_tastes(api)
     cook = devices[0]  # finished cooking videos 0 to 5; other cooks finished 6 to 9
     ctx = FeedContext(platform, f"d:{cook['Foryou-Device-Id']}", None, 10, "t")
     found = [c.video_id for c in await learned.two_tower(ctx)]
@@ -116,13 +125,7 @@ async def test_a_viewer_the_model_never_saw_gets_learned_picks_after_one_swipe(
 ) -> None:
     """The viewer's vector adds their latest positives, read live from the feature store."""
     platform = platform_of(api)
-    _, catalog = await _viewers_with_tastes(api, 16)
-    report = await train_retrieval(platform, config=SMALL, test_share=0.2)
-
-    async def loaded() -> None:
-        assert retrieval(platform).version == report.version
-
-    await eventually(loaded)
+    _, catalog = await _live_model_of_tastes(api)
     newcomer = new_device()
     ctx = FeedContext(platform, f"d:{newcomer['Foryou-Device-Id']}", None, 10, "t")
     assert await learned.two_tower(ctx) == []  # nothing known about them yet

@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from foryou.rec.ml.lake import views
 from foryou.stream import topics
-from foryou.stream.lake import SCHEMA
 
 LABELS = ("impressed", "completed", "watch_ratio", "liked", "shared", "followed")
 KEY = ("request_id", "video_id")
@@ -129,9 +129,6 @@ def build(
 ) -> pa.Table:
     """The training set from lake files by topic (``foryou.rec.ml.lake.fetch``)."""
     with duckdb.connect() as con:
-        for topic in TOPICS:
-            paths = [str(p) for p in files.get(topic, [])]
-            view = con.read_parquet(paths) if paths else con.from_arrow(SCHEMA.empty_table())
-            view.create_view(topic)
+        views(con, files, list(TOPICS))
         table: pa.Table = con.sql(_sql(feature_names, int(window_s * 1000))).to_arrow_table()
     return table.select(columns(feature_names))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -57,3 +58,11 @@ async def fetch(
             check(path, key)
             found.append(path)
     return found
+
+
+def views(con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]], topics: list[str]) -> None:
+    """One DuckDB view per topic over its fetched files (an empty one where it has none)."""
+    for topic in topics:
+        paths = [str(p) for p in files.get(topic, [])]
+        view = con.read_parquet(paths) if paths else con.from_arrow(SCHEMA.empty_table())
+        view.create_view(topic)

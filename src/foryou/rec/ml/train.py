@@ -22,11 +22,10 @@ import numpy.typing as npt
 
 from foryou.platform import Platform
 from foryou.rec.ml import evaluate, versions
-from foryou.rec.ml.lake import fetch
+from foryou.rec.ml.lake import fetch, views
 from foryou.rec.ml.serving import RETRIEVAL, viewer_id
 from foryou.rec.ml.two_tower import TwoTower, TwoTowerConfig
 from foryou.stream import topics
-from foryou.stream.lake import SCHEMA
 
 DAY_MS = 86_400_000
 MIN_POSITIVES = 50
@@ -62,10 +61,7 @@ class Report:
 def positives(files: dict[str, list[Path]]) -> tuple[npt.NDArray[np.int64], ...]:
     """(viewers, videos, times) of every first positive, oldest first."""
     with duckdb.connect() as con:
-        for topic in (topics.WATCH, topics.INTERACTIONS):
-            paths = [str(p) for p in files.get(topic, [])]
-            view = con.read_parquet(paths) if paths else con.from_arrow(SCHEMA.empty_table())
-            view.create_view(topic)
+        views(con, files, [topics.WATCH, topics.INTERACTIONS])
         rows = con.sql(POSITIVES_SQL).fetchnumpy()
     viewers = np.array([viewer_id(v) for v in rows["viewer"].tolist()], dtype=np.int64)
     return viewers, rows["video_id"].astype(np.int64), rows["at_ms"].astype(np.int64)
