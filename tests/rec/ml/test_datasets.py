@@ -17,7 +17,14 @@ from foryou.rec.ml.lake import LakeError, days, fetch
 from foryou.rec.ranking import FEATURES
 from foryou.stream import lake, runner, topics
 from tests.conftest import eventually, signup
-from tests.rec.catalog import DURATION_MS, platform_of, send_events, topics_catalog, watch
+from tests.rec.catalog import (
+    DURATION_MS,
+    new_device,
+    platform_of,
+    send_events,
+    topics_catalog,
+    watch,
+)
 
 HOUR_MS = 3_600_000
 TOPICS = datasets.TOPICS
@@ -127,3 +134,34 @@ def test_days_covers_the_range() -> None:
 class _FakeEvent:
     partition: int = 0
     offset: int = 1
+
+
+async def test_spark_builds_the_same_rows_as_duckdb(api: httpx.AsyncClient, tmp_path: Path) -> None:
+    spark_job = pytest.importorskip("foryou.rec.ml.spark")
+    await topics_catalog(api, {"cooking": 2, "skate": 1}, per_creator=3)
+    viewer, device = await signup(api), new_device()
+    for headers in (viewer["headers"], device):
+        page = (await api.get("/api/v1/feed", params={"limit": 5}, headers=headers)).json()
+        first, second = (int(i["video"]["id"]) for i in page["items"][:2])
+        events = [{"type": "impression", "video_id": str(first)}, watch(first, completed=True)]
+        await send_events(api, headers, [*events, watch(second, completed=False)])
+    await api.put(f"/api/v1/videos/{first}/like", headers=viewer["headers"])
+    files: dict[str, list[Path]] = {}
+
+    async def logged() -> None:
+        files.update(await _lake_now(platform_of(api), tmp_path))
+        assert len(datasets.build(files, FEATURES).to_pylist()) >= 10
+
+    await eventually(logged)
+    duck = datasets.build(files, FEATURES).to_pylist()
+    for label in ("impressed", "completed", "liked"):  # the rows compared are not all alike
+        assert {r[label] for r in duck} == {True, False}
+    assert {r["user_id"] is None for r in duck} == {True, False}  # signed in and device
+    spark = spark_job.session()
+    try:
+        assert spark_job.build(spark, files, FEATURES).to_pylist() == duck
+        outside = datasets.build(files, FEATURES, window_s=0.001).to_pylist()
+        assert spark_job.build(spark, files, FEATURES, window_s=0.001).to_pylist() == outside
+        assert spark_job.build(spark, {}, FEATURES).num_rows == 0
+    finally:
+        spark.stop()

@@ -9,7 +9,8 @@ default; ``foryou.rec.ml.spark`` runs the same job on Spark and gives the same r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -41,7 +42,26 @@ def columns(feature_names: Sequence[str]) -> list[str]:
     ]
 
 
-def _item_type(feature_names: Sequence[str]) -> str:
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between DuckDB's SQL and Spark's for this job; the query is shared."""
+
+    json_text: str  # the function reading JSON text at a path
+    quote: str  # around identifiers
+    explode: str  # list -> rows, inside SELECT
+    items_type: Callable[[Sequence[str]], str]  # the type from_json reads the items as
+
+    def text(self, field: str) -> str:
+        return f"{self.json_text}(value, '$.{field}')"
+
+    def number(self, field: str, type_: str = "BIGINT") -> str:
+        return f"TRY_CAST({self.text(field)} AS {type_})"
+
+    def name(self, identifier: str) -> str:
+        return f"{self.quote}{identifier}{self.quote}"
+
+
+def _duckdb_items(feature_names: Sequence[str]) -> str:
     features = ", ".join(f'"{name}": "DOUBLE"' for name in feature_names)
     return (
         '[{"video_id": "BIGINT", "author_id": "BIGINT", "position": "INTEGER", '
@@ -49,16 +69,19 @@ def _item_type(feature_names: Sequence[str]) -> str:
     )
 
 
-def _sql(feature_names: Sequence[str], window_ms: int) -> str:
-    features = ", ".join(f'item.features."{n}" AS "f_{n}"' for n in feature_names)
+DUCKDB = Dialect("json_extract_string", '"', "unnest", _duckdb_items)
+
+
+def sql(feature_names: Sequence[str], window_ms: int, d: Dialect = DUCKDB) -> str:
+    features = ", ".join(f"item.features.{d.name(n)} AS {d.name('f_' + n)}" for n in feature_names)
     return f"""
     WITH pages AS (
         SELECT ts_ms AS served_ms,
-               json_extract_string(value, '$.request_id') AS request_id,
-               json_extract_string(value, '$.viewer') AS viewer,
-               TRY_CAST(json_extract(value, '$.user_id') AS BIGINT) AS user_id,
-               json_extract_string(value, '$.model') AS model,
-               from_json(json_extract(value, '$.items'), '{_item_type(feature_names)}') AS items
+               {d.text("request_id")} AS request_id,
+               {d.text("viewer")} AS viewer,
+               {d.number("user_id")} AS user_id,
+               {d.text("model")} AS model,
+               from_json({d.text("items")}, '{d.items_type(feature_names)}') AS items
         FROM served WHERE type = 'feed.served'
     ),
     items AS (
@@ -66,26 +89,23 @@ def _sql(feature_names: Sequence[str], window_ms: int) -> str:
                item.video_id AS video_id, item.author_id AS author_id,
                item.position AS position, item.source AS source, item.score AS score,
                {features}
-        FROM (SELECT *, unnest(items) AS item FROM pages)
+        FROM (SELECT *, {d.explode}(items) AS item FROM pages)
     ),
     watched AS (
         SELECT type,
-               json_extract_string(value, '$.viewer') AS viewer,
-               CAST(json_extract(value, '$.video_id') AS BIGINT) AS video_id,
-               COALESCE(TRY_CAST(json_extract(value, '$.received_ms') AS BIGINT), ts_ms) AS at_ms,
-               COALESCE(TRY_CAST(json_extract(value, '$.completed') AS BOOLEAN), false)
-                   AS completed,
-               TRY_CAST(json_extract(value, '$.watched_ms') AS DOUBLE)
-                   / NULLIF(TRY_CAST(json_extract(value, '$.duration_ms') AS DOUBLE), 0)
-                   AS ratio
+               {d.text("viewer")} AS viewer,
+               {d.number("video_id")} AS video_id,
+               COALESCE({d.number("received_ms")}, ts_ms) AS at_ms,
+               COALESCE({d.number("completed", "BOOLEAN")}, false) AS completed,
+               {d.number("watched_ms", "DOUBLE")}
+                   / NULLIF({d.number("duration_ms", "DOUBLE")}, 0) AS ratio
         FROM watch
     ),
     acted AS (
         SELECT type, ts_ms AS at_ms,
-               COALESCE(TRY_CAST(json_extract(value, '$.user_id') AS BIGINT),
-                        TRY_CAST(json_extract(value, '$.follower_id') AS BIGINT)) AS user_id,
-               TRY_CAST(json_extract(value, '$.video_id') AS BIGINT) AS video_id,
-               TRY_CAST(json_extract(value, '$.followee_id') AS BIGINT) AS followee_id
+               COALESCE({d.number("user_id")}, {d.number("follower_id")}) AS user_id,
+               {d.number("video_id")} AS video_id,
+               {d.number("followee_id")} AS followee_id
         FROM interactions
         WHERE type IN ('like.added', 'share.added', 'follow.added')
     ),
@@ -93,7 +113,8 @@ def _sql(feature_names: Sequence[str], window_ms: int) -> str:
         SELECT i.request_id, i.video_id,
                bool_or(w.type = 'impression') AS impressed,
                bool_or(w.type = 'watch' AND w.completed) AS completed,
-               max(CASE WHEN w.type = 'watch' THEN least(w.ratio, 10.0) END) AS watch_ratio
+               max(CASE WHEN w.type = 'watch' THEN least(w.ratio, CAST(10 AS DOUBLE)) END)
+                   AS watch_ratio
         FROM items i JOIN watched w
           ON w.viewer = i.viewer AND w.video_id = i.video_id
          AND w.at_ms >= i.served_ms AND w.at_ms < i.served_ms + {window_ms}
@@ -113,7 +134,7 @@ def _sql(feature_names: Sequence[str], window_ms: int) -> str:
     SELECT items.*,
            COALESCE(impressed, false) AS impressed,
            COALESCE(completed, false) AS completed,
-           COALESCE(watch_ratio, 0.0) AS watch_ratio,
+           COALESCE(watch_ratio, CAST(0 AS DOUBLE)) AS watch_ratio,
            COALESCE(liked, false) AS liked,
            COALESCE(shared, false) AS shared,
            COALESCE(followed, false) AS followed
@@ -130,5 +151,5 @@ def build(
     """The training set from lake files by topic (``foryou.rec.ml.lake.fetch``)."""
     with duckdb.connect() as con:
         views(con, files, list(TOPICS))
-        table: pa.Table = con.sql(_sql(feature_names, int(window_s * 1000))).to_arrow_table()
+        table: pa.Table = con.sql(sql(feature_names, int(window_s * 1000))).to_arrow_table()
     return table.select(columns(feature_names))
