@@ -32,7 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from foryou.rec.ml import data, evaluate
-from foryou.rec.ml.two_tower import TwoTower, TwoTowerConfig
+from foryou.rec.ml.two_tower import TwoTower, TwoTowerConfig, histories
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 console = Console()
@@ -79,10 +79,8 @@ def two_tower(
     began = time.perf_counter()
     model.fit(split.train.users, split.train.items)
     seconds = time.perf_counter() - began
-    histories: dict[int, list[int]] = {}
-    for user, item in zip(split.train.users.tolist(), split.train.items.tolist(), strict=True):
-        histories.setdefault(user, []).append(item)
-    vectors = model.user_vectors(users, [histories[u] for u in users])
+    latest = histories(split.train.users, split.train.items)
+    vectors = model.user_vectors(users, [latest[u] for u in users])
     ranked = evaluate.top_k_by_dot(
         users, vectors, catalog, model.item_vectors(catalog.tolist()), k, split.train.by_user()
     )

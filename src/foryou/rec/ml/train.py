@@ -18,13 +18,13 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import numpy.typing as npt
 
 from foryou.platform import Platform
 from foryou.rec.ml import evaluate, versions
+from foryou.rec.ml.data import Interactions
 from foryou.rec.ml.lake import fetch, views
 from foryou.rec.ml.serving import RETRIEVAL, viewer_id
-from foryou.rec.ml.two_tower import TwoTower, TwoTowerConfig
+from foryou.rec.ml.two_tower import TwoTower, TwoTowerConfig, histories
 from foryou.stream import topics
 
 DAY_MS = 86_400_000
@@ -58,13 +58,13 @@ class Report:
     metrics: dict[str, float]
 
 
-def positives(files: dict[str, list[Path]]) -> tuple[npt.NDArray[np.int64], ...]:
-    """(viewers, videos, times) of every first positive, oldest first."""
+def positives(files: dict[str, list[Path]]) -> Interactions:
+    """Every viewer's first positive per video, oldest first."""
     with duckdb.connect() as con:
         views(con, files, [topics.WATCH, topics.INTERACTIONS])
         rows = con.sql(POSITIVES_SQL).fetchnumpy()
     viewers = np.array([viewer_id(v) for v in rows["viewer"].tolist()], dtype=np.int64)
-    return viewers, rows["video_id"].astype(np.int64), rows["at_ms"].astype(np.int64)
+    return Interactions(viewers, rows["video_id"].astype(np.int64), rows["at_ms"].astype(np.int64))
 
 
 async def train_retrieval(
@@ -83,25 +83,25 @@ async def train_retrieval(
             t: await fetch(platform, t, since, now_ms + 1, Path(tmp))
             for t in (topics.WATCH, topics.INTERACTIONS)
         }
-        users, items, at = positives(files)
-    if len(users) < MIN_POSITIVES:
+        found = positives(files)
+    if len(found) < MIN_POSITIVES:
         raise TrainError(
-            f"only {len(users)} positives (completed watches and likes) in the lake over the "
+            f"only {len(found)} positives (completed watches and likes) in the lake over the "
             f"last {days:g} days; at least {MIN_POSITIVES} are needed (the lake is written by "
             "the stream processors of `foryou serve` or `foryou stream`)"
         )
-    cutoff = int(np.quantile(at, 1 - test_share))
-    train = at < cutoff
-    test = ~train & np.isin(users, users[train])
-    if not test.any():
+    cutoff = int(np.quantile(found.ts, 1 - test_share))
+    train = found.take(found.ts < cutoff)
+    test = found.take((found.ts >= cutoff) & np.isin(found.users, train.users))
+    if not len(test):
         raise TrainError("no viewer in the held-out window has earlier positives to learn from")
     model = TwoTower(config)
-    model.fit(users[train], items[train], progress=progress)
-    metrics = score(model, users, items, train, test, k)
+    model.fit(train.users, train.items, progress=progress)
+    metrics = score(model, train, test, k)
     live = await versions.live(platform, RETRIEVAL)
     if live is not None:  # the live model on this same split: a fair comparison
         current = TwoTower.from_bytes(await versions.weights(platform, RETRIEVAL, live.version))
-        metrics["live_ndcg"] = score(current, users, items, train, test, k)["ndcg"]
+        metrics["live_ndcg"] = score(current, train, test, k)["ndcg"]
     version = await versions.publish(
         platform,
         RETRIEVAL,
@@ -115,29 +115,24 @@ async def train_retrieval(
     return Report(version.version, promoted, metrics)
 
 
-def score(
-    model: TwoTower,
-    users: npt.NDArray[np.int64],
-    items: npt.NDArray[np.int64],
-    train: npt.NDArray[np.bool_],
-    test: npt.NDArray[np.bool_],
-    k: int,
-) -> dict[str, float]:
-    seen: dict[int, set[int]] = {}
-    for u, i in zip(users[train].tolist(), items[train].tolist(), strict=True):
-        seen.setdefault(u, set()).add(i)
-    truth: dict[int, set[int]] = {}
-    for u, i in zip(users[test].tolist(), items[test].tolist(), strict=True):
-        truth.setdefault(u, set()).add(i)
-    catalog = np.unique(items)
+def score(model: TwoTower, train: Interactions, test: Interactions, k: int) -> dict[str, float]:
+    """The model's top K for each held-out viewer (their training positives as the history
+    serving would read, and never recommended) next to popularity's, on the same split."""
+    seen, truth = train.by_user(), test.by_user()
+    latest = histories(train.users, train.items)
+    catalog = np.unique(np.concatenate([train.items, test.items]))
     who = sorted(truth)
     ranked = evaluate.top_k_by_dot(
-        who, model.user_vectors(who), catalog, model.item_vectors(catalog.tolist()), k, seen
+        who,
+        model.user_vectors(who, [latest[u] for u in who]),
+        catalog,
+        model.item_vectors(catalog.tolist()),
+        k,
+        seen,
     )
     learned = evaluate.score(ranked, truth, k, len(catalog))
-    popular = evaluate.score(
-        evaluate.popularity(items[train], who, k, seen), truth, k, len(catalog)
-    )
+    by_popularity = evaluate.popularity(train.items, who, k, seen)
+    popular = evaluate.score(by_popularity, truth, k, len(catalog))
     return {
         "ndcg": learned.ndcg,
         "recall": learned.recall,
@@ -145,6 +140,6 @@ def score(
         "popularity_ndcg": popular.ndcg,
         "popularity_recall": popular.recall,
         "k": float(k),
-        "train_positives": float(train.sum()),
+        "train_positives": float(len(train)),
         "test_viewers": float(len(truth)),
     }

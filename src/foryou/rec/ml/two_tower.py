@@ -35,6 +35,14 @@ class TwoTowerConfig:
     seed: int = 0
 
 
+def histories(users: npt.NDArray[np.int64], items: npt.NDArray[np.int64]) -> dict[int, list[int]]:
+    """Each viewer's positives in the order given (time order: newest last)."""
+    found: dict[int, list[int]] = {}
+    for user, item in zip(users.tolist(), items.tolist(), strict=True):
+        found.setdefault(user, []).append(item)
+    return found
+
+
 class TwoTower:
     def __init__(self, config: TwoTowerConfig = TwoTowerConfig()) -> None:
         self.config = config
@@ -65,9 +73,7 @@ class TwoTower:
     ) -> list[float]:
         """Train on positive pairs in time order (shuffled each epoch); the mean loss of each
         epoch. A pair's viewer history is their other positives (the latest ``history``)."""
-        histories: dict[int, list[int]] = {}
-        for user, item in zip(users.tolist(), items.tolist(), strict=True):
-            histories.setdefault(user, []).append(item)
+        by_viewer = histories(users, items)
         ids, counts = np.unique(items, return_counts=True)
         total = counts.sum()
         self.log_q.update(zip(ids.tolist(), np.log(counts / total).tolist(), strict=True))
@@ -79,7 +85,7 @@ class TwoTower:
             for start in range(0, len(order), self.config.batch):
                 batch = order[start : start + self.config.batch]
                 pairs = zip(users[batch].tolist(), items[batch].tolist(), strict=True)
-                history = [self._history(histories[u], leave_out=i) for u, i in pairs]
+                history = [self._history(by_viewer[u], leave_out=i) for u, i in pairs]
                 epoch_loss.append(self.step(users[batch], items[batch], history, now=now))
             losses.append(float(np.mean(epoch_loss)))
             if progress:
