@@ -25,51 +25,15 @@ import argparse
 import time
 from pathlib import Path
 
-import implicit
 import numpy as np
-import scipy.sparse as sp
 from rich.console import Console
 from rich.table import Table
 
-from foryou.rec.ml import data, evaluate
+from foryou.rec.ml import baselines, data, evaluate
 from foryou.rec.ml.two_tower import TwoTower, TwoTowerConfig, histories
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 console = Console()
-
-
-def als_tuned(split: data.Split, users: list[int], k: int, catalog: np.ndarray) -> tuple:
-    train = split.train
-    user_row = {u: n for n, u in enumerate(np.unique(train.users).tolist())}
-    item_col = {i: n for n, i in enumerate(catalog.tolist())}
-    rows = [user_row[u] for u in train.users.tolist()]
-    cols = [item_col[i] for i in train.items.tolist()]
-    matrix = sp.csr_matrix(
-        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(user_row), len(item_col))
-    )
-    matrix.data[:] = 1.0  # repeated pairs count once
-    truth, asked = split.test.by_user(), np.array([user_row[u] for u in users])
-    best: tuple | None = None
-    for factors in (32, 64, 128):
-        for regularization in (0.01, 0.1, 1.0):
-            for alpha in (1.0, 10.0, 40.0):
-                model = implicit.als.AlternatingLeastSquares(
-                    factors=factors,
-                    regularization=regularization,
-                    alpha=alpha,
-                    iterations=15,
-                    random_state=0,
-                )
-                model.fit(matrix, show_progress=False)
-                found, _ = model.recommend(asked, matrix[asked], N=k)
-                ranked = {
-                    u: [int(catalog[j]) for j in row] for u, row in zip(users, found, strict=True)
-                }
-                scores = evaluate.score(ranked, truth, k, len(catalog))
-                if best is None or scores.ndcg > best[0].ndcg:
-                    best = (scores, f"factors {factors}, reg {regularization}, alpha {alpha:g}")
-    assert best is not None
-    return best
 
 
 def two_tower(
@@ -104,18 +68,11 @@ def main() -> None:
             f"{name}: {split.how}; {len(split.train):,} training interactions, "
             f"{len(users):,} test users, {len(catalog):,} items"
         )
+        popular = baselines.popularity(split.train, truth, k, catalog)
+        als = baselines.als_tuned(split.train, truth, k, catalog)
         rows = [
-            (
-                "popularity",
-                evaluate.score(
-                    evaluate.popularity(split.train.items, users, k, split.train.by_user()),
-                    truth,
-                    k,
-                    len(catalog),
-                ),
-                "",
-            ),
-            ("implicit ALS (tuned)", *als_tuned(split, users, k, catalog)),
+            ("popularity", popular.scores, ""),
+            ("implicit ALS (tuned)", als.scores, als.note),
             ("two-tower, ID only", *two_tower(split, users, k, catalog, history=0)),
             ("two-tower + history", *two_tower(split, users, k, catalog, history=50)),
         ]

@@ -95,6 +95,16 @@ def lowest_id_at(ms: int) -> int:
     return max(ms - EPOCH_MS, 0) << (SHARD_BITS + LOW_BITS)
 
 
+def id_at(ms: int, logical_shard: int, low: int = 0) -> int:
+    """An ID as if minted at Unix time ``ms`` (imports and replays of older content);
+    ``low`` fills the worker and sequence bits, which keep such IDs apart."""
+    return (
+        lowest_id_at(ms)
+        | ((logical_shard & _SHARD_MASK) << LOW_BITS)
+        | (low & ((1 << LOW_BITS) - 1))
+    )
+
+
 def logical_shard_of_name(name: str) -> int:
     digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") & _SHARD_MASK

@@ -3,15 +3,18 @@ keeps its diversity caps, and answers through failures."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 
-from foryou.rec import ann
+from foryou.rec import ann, selection
 from foryou.rec import features as f
-from foryou.rec.pipeline import DEGRADED, FeedContext, SourceStage
+from foryou.rec.pipeline import DEGRADED, Candidate, FeedContext, SourceStage
 from foryou.rec.products import FOR_YOU
+from foryou.rec.ranking import FEATURES
 from foryou.stream.features import video_meta
 from tests.conftest import eventually, settings_for
 from tests.rec.catalog import (
@@ -97,6 +100,18 @@ async def test_exploration_graduates_good_videos_and_drops_poor_ones(
     items = await feed_page(api, new_device(), limit=18)
     [item] = [i for i in items if int(i["video"]["id"]) == good]
     assert item["reason"]["kind"] != "explore"
+
+
+async def test_only_videos_published_lately_are_explored() -> None:
+    """An old video with few plays has had its first audience: no exploration slot for it."""
+    now = time.time()
+    ctx = FeedContext(None, "d:x", None, 10, "t", now=now)  # type: ignore[arg-type]
+    ctx.features, ctx.feature_names = np.zeros((2, len(FEATURES))), FEATURES
+    days = selection.FRESH_DAYS
+    old = Candidate(1, "trending", created_ms=int((now - (days + 1) * 86_400) * 1000), row=0)
+    new = Candidate(2, "fresh", created_ms=int((now - (days - 1) * 86_400) * 1000), row=1)
+    await selection.explore(ctx, [old, new])
+    assert new.explore and not old.explore
 
 
 async def test_diversity_caps_hold(api: httpx.AsyncClient) -> None:

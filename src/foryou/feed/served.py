@@ -24,14 +24,13 @@ log = logging.getLogger(__name__)
 
 FLUSH_S = 0.5
 MAX_PENDING = 50_000  # beyond this (the log is down) the oldest records are dropped
-HEURISTIC = "heuristic"  # the model name while no trained ranker is loaded
 
 
 class ServedLog:
     def __init__(self) -> None:
         self._pending: list[Record] = []
 
-    def add(self, ctx: FeedContext, shown: Sequence[Candidate], model: str = HEURISTIC) -> None:
+    def add(self, ctx: FeedContext, shown: Sequence[Candidate]) -> None:
         names = ctx.feature_names
         items = [
             {
@@ -52,7 +51,7 @@ class ServedLog:
             viewer=ctx.viewer,
             user_id=ctx.user_id,
             region=ctx.region,
-            model=model,
+            model=ctx.scored_by,
             items=items,
         )
         self._pending.append((ctx.viewer or ctx.request_id, event))

@@ -1,8 +1,13 @@
-"""Retrieval by the live two-tower version (``foryou train``): the viewer's vector against
-the learned vectors of the videos it was trained on. The viewer's vector adds their latest
-positives from the feature store to their learned row, so it moves with every finished video
-and a viewer the model has never seen gets one after their first. Finds nothing until a
-version is live; new videos come from the other sources."""
+"""The live two-tower version (``foryou train``) in the feed: a source and a score term.
+
+The source retrieves by the viewer's vector against the learned vectors of the videos the
+model was trained on. The viewer's vector adds their latest positives from the feature
+store to their learned row, so it moves with every finished video, and a viewer the model
+has never seen gets one after their first. The score term adds the same vector's cosine with
+every hydrated candidate, whichever source found it, so the value model ranks by what the
+model learned as well as by the online counters. Both do nothing until a version is live;
+new videos come from the other sources.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +19,31 @@ from foryou.rec.pipeline import Candidate, FeedContext
 NEIGHBOURS = 80
 HISTORY = 50  # the latest positives read for the viewer's vector
 DETAIL = "viewers with your taste finished this"
+WEIGHT = 2.0  # value per unit of cosine (the heuristic's terms are in expected-action units)
 
 
 async def two_tower(ctx: FeedContext) -> list[Candidate]:
-    live = retrieval(ctx.platform).model
+    registry = retrieval(ctx.platform)
+    live = registry.model
     if live is None or ctx.viewer is None:
         return []
     rows = await ctx.platform.kv.zrevrange_by_score(f"uh:{ctx.viewer}", limit=HISTORY)
     history = [int(member) for member, _ in reversed(rows)]
     if not history and not live.knows(ctx.viewer):
         return []
-    found = await asyncio.to_thread(live.search, ctx.viewer, history, NEIGHBOURS)
+    query = await asyncio.to_thread(live.viewer_vector, ctx.viewer, history)
+    ctx.scratch["learned_viewer"] = (live, query, registry.version)
+    found = await asyncio.to_thread(live.search, query, NEIGHBOURS)
     return [Candidate(video_id, "similar", DETAIL) for video_id in found]
+
+
+async def score(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
+    """Add the learned affinity; only when the source computed the viewer's vector in time."""
+    if "learned_viewer" not in ctx.scratch or not candidates:
+        return candidates
+    live, query, version = ctx.scratch["learned_viewer"]
+    similarity = live.similarity(query, [c.video_id for c in candidates])
+    for candidate, cosine in zip(candidates, similarity.tolist(), strict=True):
+        candidate.score += WEIGHT * cosine
+    ctx.scored_by += f"+two_tower@{version}"
+    return candidates

@@ -47,6 +47,14 @@ def column(ctx: FeedContext, name: str) -> npt.NDArray[np.float64]:
     return ctx.features[:, FEATURES.index(name)]
 
 
+def age_days(ctx: FeedContext, candidates: list[Candidate]) -> npt.NDArray[np.float64]:
+    """Days since each hydrated candidate was published, in ``ctx.features`` row order."""
+    created_ms = np.zeros(len(ctx.features))
+    for c in candidates:
+        created_ms[c.row] = c.created_ms
+    return np.maximum(ctx.now * 1000 - created_ms, 0) / 86_400_000
+
+
 def values(ctx: FeedContext, candidates: list[Candidate]) -> npt.NDArray[np.float64]:
     """The heuristic value of each hydrated candidate, in ``ctx.features`` row order."""
     plays = np.maximum(column(ctx, "plays"), 0.0)
@@ -56,19 +64,16 @@ def values(ctx: FeedContext, candidates: list[Candidate]) -> npt.NDArray[np.floa
     affinity = np.tanh(column(ctx, "creator_affinity") / 4) + 0.5 * np.tanh(
         column(ctx, "tag_affinity") / 4
     )
-    created_ms = np.zeros(len(ctx.features))
     following = np.zeros(len(ctx.features))
     for c in candidates:
-        created_ms[c.row] = c.created_ms
         following[c.row] = c.source == "following"
-    age_days = np.maximum(ctx.now * 1000 - created_ms, 0) / 86_400_000
     value: npt.NDArray[np.float64] = (
         p_complete
         + WEIGHTS["like"] * p_like
         + WEIGHTS["share"] * p_share
         + WEIGHTS["affinity"] * affinity
         + WEIGHTS["popularity"] * np.log1p(np.maximum(column(ctx, "trending"), 0.0))
-        + WEIGHTS["freshness"] * np.exp2(-age_days)
+        + WEIGHTS["freshness"] * np.exp2(-age_days(ctx, candidates))
         + FOLLOWING_BONUS * following
     )
     return value

@@ -1,10 +1,12 @@
 """Selection: exploration slots from a Thompson-sampling bandit, then diversity caps.
 
-The bandit's arms are videos still in the traffic pool (fewer than ``GRADUATE_PLAYS`` decayed
-plays). Each draws a completion rate from its Beta posterior; the best draws fill about a
-fifth of the page, so a new video gets a first audience fast. A video whose posterior mean
-stays under ``DROP_RATE`` after ``MIN_EVIDENCE`` plays stops being explored; one that passes
-``GRADUATE_PLAYS`` leaves the pool and competes on its value like everything else.
+The bandit's arms are videos still in the traffic pool: published in the last ``FRESH_DAYS``
+and with fewer than ``GRADUATE_PLAYS`` decayed plays (an older video has had its first audience;
+its counters speak for it). Each draws a completion rate from its Beta posterior; the best
+draws fill about a fifth of the page, so a new video gets a first audience fast. A video
+whose posterior mean stays under ``DROP_RATE`` after ``MIN_EVIDENCE`` plays stops being
+explored; one that passes ``GRADUATE_PLAYS`` leaves the pool and competes on its value like
+everything else.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import numpy as np
 
 from foryou.rec import features as f
 from foryou.rec.pipeline import Candidate, FeedContext
-from foryou.rec.ranking import column
+from foryou.rec.ranking import age_days, column
 
 EXPLORE_SHARE = 0.2
 GRADUATE_PLAYS = 40.0
 MIN_EVIDENCE = 8.0
 DROP_RATE = 0.25
+FRESH_DAYS = 7.0
 CREATOR_SHARE = 0.2  # of a page, at most (and at least one video)
 HASHTAG_SHARE = 0.5
 _RNG = np.random.default_rng()
@@ -35,7 +38,7 @@ async def explore(ctx: FeedContext, candidates: list[Candidate]) -> list[Candida
     poor = (plays >= MIN_EVIDENCE) & (alpha / (alpha + beta) < DROP_RATE)
     dropped = ~graduated & poor  # explored enough and found wanting
     # Explore what the viewer has not turned away from: new videos, not disliked creators.
-    in_pool = ~graduated & ~poor
+    in_pool = (age_days(ctx, candidates) < FRESH_DAYS) & ~graduated & ~poor
     in_pool &= (column(ctx, "creator_affinity") >= 0) & (column(ctx, "tag_affinity") >= 0)
     pool = [c for c in candidates if in_pool[c.row]]
     if pool:

@@ -89,7 +89,7 @@ async def _per_shard(
     return [row for rows in found for row in rows]
 
 
-def _video_event(video: Video) -> dict[str, object]:
+def video_event_fields(video: Video) -> dict[str, object]:
     return {
         "video_id": video.id,
         "author_id": video.author_id,
@@ -350,7 +350,9 @@ async def delete_uploading(platform: Platform, video_id: int) -> bool:
 
 
 async def publish_video_event(platform: Platform, video: Video, type_: str) -> None:
-    await topics.publish(platform.events, topics.VIDEOS, video.id, type_, **_video_event(video))
+    await topics.publish(
+        platform.events, topics.VIDEOS, video.id, type_, **video_event_fields(video)
+    )
 
 
 async def newest_public(platform: Platform, *, limit: int) -> list[Video]:

@@ -31,16 +31,31 @@ class LiveRetrieval:
 
     model: TwoTower
     video_ids: npt.NDArray[np.int64]
+    vectors: npt.NDArray[np.float32]  # row n is video_ids[n]'s
+    row_of: dict[int, int]
     index: faiss.Index
 
     def knows(self, viewer: str) -> bool:
         return self.model.users.row_of(viewer_id(viewer)) is not None
 
-    def search(self, viewer: str, history: list[int], k: int) -> list[int]:
-        """The best ``k`` videos for the viewer, given their latest positives (newest last)."""
-        query = self.model.user_vectors([viewer_id(viewer)], [history])
-        _, found = self.index.search(query, min(k, len(self.video_ids)))
+    def viewer_vector(self, viewer: str, history: list[int]) -> npt.NDArray[np.float32]:
+        """The viewer's unit vector, given their latest positives (newest last)."""
+        return self.model.user_vectors([viewer_id(viewer)], [history])[0]
+
+    def search(self, query: npt.NDArray[np.float32], k: int) -> list[int]:
+        """The ``k`` videos nearest the viewer's vector."""
+        _, found = self.index.search(query[None, :], min(k, len(self.video_ids)))
         return [int(self.video_ids[i]) for i in found[0] if i >= 0]
+
+    def similarity(
+        self, query: npt.NDArray[np.float32], video_ids: list[int]
+    ) -> npt.NDArray[np.float32]:
+        """Cosine of each video with the viewer's vector; 0 for videos the model never saw."""
+        rows = np.array([self.row_of.get(v, -1) for v in video_ids], dtype=np.int64)
+        known = rows >= 0
+        out = np.zeros(len(video_ids), dtype=np.float32)
+        out[known] = self.vectors[rows[known]] @ query
+        return out
 
 
 def _load_two_tower(data: bytes) -> LiveRetrieval:
@@ -57,7 +72,8 @@ def _load_two_tower(data: bytes) -> LiveRetrieval:
         else faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
     )
     index.add(vectors)
-    return LiveRetrieval(model, video_ids, index)
+    row_of = {int(v): n for n, v in enumerate(video_ids.tolist())}
+    return LiveRetrieval(model, video_ids, vectors, row_of, index)
 
 
 def retrieval(platform: Platform) -> Registry[LiveRetrieval]:

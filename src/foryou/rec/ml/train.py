@@ -5,7 +5,10 @@ scored on the same held-out window.
 Positives are what a viewer finished (a completed watch) or liked, one per viewer and video
 (the first time). The last ``test_share`` of them by time is held out; the model is scored
 there (NDCG@K, recall@K, coverage, each viewer's training videos excluded) next to the
-popularity baseline on the same split, and both go into the version's metrics.
+popularity baseline on the same split, and both go into the version's metrics. The version
+published is then trained again on all positives: the held-out window is the freshest data,
+and serving should not go without it. It replaces the live version unless the live one does
+better on the held-out positives newer than the live one's own training data.
 """
 
 from __future__ import annotations
@@ -58,6 +61,18 @@ class Report:
     metrics: dict[str, float]
 
 
+async def lake_positives(platform: Platform, days: float) -> Interactions:
+    """The positives of the lake's last ``days``."""
+    now_ms = int(time.time() * 1000)
+    with tempfile.TemporaryDirectory(prefix="foryou-train-") as tmp:
+        since = now_ms - int(days * DAY_MS)
+        files = {
+            t: await fetch(platform, t, since, now_ms + 1, Path(tmp))
+            for t in (topics.WATCH, topics.INTERACTIONS)
+        }
+        return positives(files)
+
+
 def positives(files: dict[str, list[Path]]) -> Interactions:
     """Every viewer's first positive per video, oldest first."""
     with duckdb.connect() as con:
@@ -76,14 +91,7 @@ async def train_retrieval(
     config: TwoTowerConfig = TwoTowerConfig(),
     progress: Callable[[int, float], None] | None = None,
 ) -> Report:
-    now_ms = int(time.time() * 1000)
-    with tempfile.TemporaryDirectory(prefix="foryou-train-") as tmp:
-        since = now_ms - int(days * DAY_MS)
-        files = {
-            t: await fetch(platform, t, since, now_ms + 1, Path(tmp))
-            for t in (topics.WATCH, topics.INTERACTIONS)
-        }
-        found = positives(files)
+    found = await lake_positives(platform, days)
     if len(found) < MIN_POSITIVES:
         raise TrainError(
             f"only {len(found)} positives (completed watches and likes) in the lake over the "
@@ -98,21 +106,54 @@ async def train_retrieval(
     model = TwoTower(config)
     model.fit(train.users, train.items, progress=progress)
     metrics = score(model, train, test, k)
+    # What is published learns from everything, the held-out window (the freshest) included.
+    final = TwoTower(config)
+    final.fit(found.users, found.items, progress=_after(progress, config.epochs))
+    metrics["trained_until_ms"] = float(found.ts.max())
     live = await versions.live(platform, RETRIEVAL)
-    if live is not None:  # the live model on this same split: a fair comparison
-        current = TwoTower.from_bytes(await versions.weights(platform, RETRIEVAL, live.version))
-        metrics["live_ndcg"] = score(current, train, test, k)["ndcg"]
+    if live is not None:
+        metrics.update(await _against_live(platform, live, model, train, test, k))
     version = await versions.publish(
         platform,
         RETRIEVAL,
-        model.to_bytes(),
+        final.to_bytes(),
         metrics=metrics,
         schema={"inputs": ["viewer_id", "video_id"], "dim": config.dim},
     )
-    promoted = metrics["ndcg"] >= metrics.get("live_ndcg", 0.0)
+    promoted = metrics.get("compared_ndcg", 1.0) >= metrics.get("live_ndcg", 0.0)
     if promoted:
         await versions.promote(platform, RETRIEVAL, version.version, force=True)
     return Report(version.version, promoted, metrics)
+
+
+async def _against_live(
+    platform: Platform,
+    live: versions.Version,
+    model: TwoTower,
+    train: Interactions,
+    test: Interactions,
+    k: int,
+) -> dict[str, float]:
+    """Both models on the part of the held-out window the live one did not train on (it
+    would look perfect on what it learned). Nothing to compare when it trained on all of it:
+    the new version is then at least as fresh, and goes live."""
+    unseen = test.take(test.ts > live.metrics.get("trained_until_ms", 0.0))
+    if not len(unseen):
+        return {}
+    current = TwoTower.from_bytes(await versions.weights(platform, RETRIEVAL, live.version))
+    return {
+        "compared_ndcg": score(model, train, unseen, k)["ndcg"],
+        "live_ndcg": score(current, train, unseen, k)["ndcg"],
+    }
+
+
+def _after(
+    progress: Callable[[int, float], None] | None, epochs: int
+) -> Callable[[int, float], None] | None:
+    """The second fit's epochs counted on from the first's."""
+    if progress is None:
+        return None
+    return lambda epoch, loss: progress(epochs + epoch, loss)
 
 
 def score(model: TwoTower, train: Interactions, test: Interactions, k: int) -> dict[str, float]:

@@ -25,7 +25,7 @@ from foryou.rec.ml.idtable import IdTable, Pulled
 @dataclass(frozen=True)
 class TwoTowerConfig:
     dim: int = 64
-    temperature: float = 0.1
+    temperature: float = 0.2
     batch: int = 512
     epochs: int = 10
     id_lr: float = 0.1
