@@ -89,6 +89,7 @@ def settings_for(
         "log_json": False,
         "log_level": "WARNING",
         "model_refresh_s": 0.2,
+        "online_push_s": 0,  # models change only when a test trains them (test_online runs it)
         "gc_freeze_s": 0,  # one test process starts hundreds of apps: keep its GC as it is
     }
     if backend != "embedded":

@@ -29,6 +29,7 @@ from foryou.observability.logging import configure_logging
 from foryou.platform import Platform, heap
 from foryou.platform.sql.migrate import upgrade_all
 from foryou.rec import ann
+from foryou.rec.ml.online import OnlineLoop
 from foryou.rec.ml.serving import retrieval
 from foryou.settings import Settings, load_settings
 from foryou.stream import runner
@@ -60,6 +61,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     tasks.append(asyncio.create_task(served_log(platform).keep_flushing(platform, stop)))
     models = retrieval(platform).keep_fresh(platform, stop, settings.model_refresh_s)
     tasks.append(asyncio.create_task(models, name="model-versions"))
+    if settings.embedded_stream and settings.online_push_s:
+        trainer = OnlineLoop(platform, settings.online_push_s).run(stop)
+        tasks.append(asyncio.create_task(trainer, name="online-training"))
     if settings.gc_freeze_s:
         tasks.append(asyncio.create_task(heap.keep_settled(settings.gc_freeze_s, stop)))
     try:

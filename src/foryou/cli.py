@@ -154,11 +154,19 @@ def media_worker(
 def train(
     days: Annotated[float, typer.Option(min=0.01, help="learn from the lake's last DAYS")] = 7.0,
     epochs: Annotated[int, typer.Option(min=1, help="passes over the positives")] = 10,
+    online: Annotated[
+        bool, typer.Option(help="keep training the live version from the event log instead")
+    ] = False,
+    push_every: Annotated[
+        float, typer.Option(min=1, help="with --online: seconds between updates to serving")
+    ] = 60.0,
     data_dir: DataDirOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Train the retrieval model on the event lake, score it on a held-out time window,
-    publish it, and make it live unless the live version does better on that window."""
+    publish it, and make it live unless the live version does better on that window.
+    With --online, keep training the live version from the event log and push what changed
+    to serving every --push-every seconds (what `foryou serve` runs embedded)."""
     from rich.progress import Progress
 
     from foryou.platform import Platform
@@ -166,6 +174,9 @@ def train(
     from foryou.rec.ml.two_tower import TwoTowerConfig
 
     settings = _settings(config, data_dir)
+    if online:
+        asyncio.run(_train_online(settings, push_every))
+        return
 
     async def main() -> None:
         platform = Platform.open(settings)
@@ -195,6 +206,22 @@ def train(
     except TrainError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
+
+
+async def _train_online(settings: Settings, push_every_s: float) -> None:
+    from foryou.platform import Platform
+    from foryou.rec.ml.online import OnlineLoop
+
+    platform = Platform.open(settings)
+    stop = asyncio.Event()
+    console.print(
+        f"online training: following the live two_tower version, an update every "
+        f"{push_every_s:g} s (Ctrl-C stops)"
+    )
+    try:
+        await OnlineLoop(platform, push_every_s).run(stop)
+    finally:
+        await platform.close()
 
 
 @app.command("eval")

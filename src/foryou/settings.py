@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     gc_freeze_s: float = Field(default=60.0, ge=0)
     # how often serving checks the blobs port for a new live model version
     model_refresh_s: float = Field(default=10.0, gt=0)
+    # online training of the live model (foryou.rec.ml.online) in `foryou serve`; 0: off
+    online_push_s: float = Field(default=60.0, ge=0)
     migrate_on_start: bool = True
 
     @classmethod

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import faiss
 import numpy as np
 import numpy.typing as npt
+from prometheus_client import Histogram
 
 from foryou.platform import Platform
 from foryou.rec.ml.versions import Registry
@@ -17,6 +20,12 @@ if TYPE_CHECKING:
     from foryou.rec.ml.two_tower import TwoTower
 
 RETRIEVAL = "two_tower"
+FRESHNESS = Histogram(
+    "foryou_model_freshness_seconds",
+    "From the oldest event an online update learned from to serving with that update",
+    ["name"],
+    buckets=(5, 15, 30, 60, 90, 120, 180, 300, 600, 1800),
+)
 EXACT_UP_TO = 100_000  # videos; beyond this the video vectors go in an HNSW graph
 
 
@@ -62,7 +71,24 @@ def _load_two_tower(data: bytes) -> LiveRetrieval:
     # imported here: torch costs ~200 MB, and a process with no live model never needs it
     from foryou.rec.ml.two_tower import TwoTower
 
-    model = TwoTower.from_bytes(data)
+    return _indexed(TwoTower.from_bytes(data))
+
+
+def _apply_update(live: LiveRetrieval, data: bytes) -> LiveRetrieval:
+    """An online update applied to a copy (requests keep reading the one they hold)."""
+    import torch
+
+    from foryou.rec.ml.two_tower import TwoTower
+
+    update = torch.load(io.BytesIO(data), weights_only=True)
+    model = TwoTower.from_state(live.model.state())
+    model.apply_update(update)
+    updated = _indexed(model)
+    FRESHNESS.labels(RETRIEVAL).observe(max(time.time() - update["events_ms"][0] / 1000, 0.0))
+    return updated
+
+
+def _indexed(model: TwoTower) -> LiveRetrieval:
     video_ids = model.items.state()["ids"].numpy()
     vectors = np.ascontiguousarray(model.item_vectors(video_ids.tolist()))
     dim = vectors.shape[1]
@@ -78,6 +104,6 @@ def _load_two_tower(data: bytes) -> LiveRetrieval:
 
 def retrieval(platform: Platform) -> Registry[LiveRetrieval]:
     found: Registry[LiveRetrieval] = platform.local.setdefault(
-        "model:" + RETRIEVAL, Registry(RETRIEVAL, _load_two_tower)
+        "model:" + RETRIEVAL, Registry(RETRIEVAL, _load_two_tower, _apply_update)
     )
     return found

@@ -160,6 +160,33 @@ class TwoTower:
         model.log_q = dict(zip(state["log_q"]["ids"], state["log_q"]["values"], strict=True))
         return model
 
+    def take_update(self, dense: bool) -> dict[str, Any]:
+        """The ID rows changed since the last call, and the dense weights when ``dense``:
+        what online training ships (``apply_update`` on serving's copy)."""
+
+        def rows(table: IdTable) -> dict[str, torch.Tensor]:
+            changed = table.take_dirty()
+            vectors = np.array(list(changed.values()), dtype=np.float32).reshape(
+                -1, self.config.dim
+            )
+            return {
+                "ids": torch.tensor(list(changed), dtype=torch.int64),
+                "vectors": torch.from_numpy(vectors),
+            }
+
+        update: dict[str, Any] = {"users": rows(self.users), "items": rows(self.items)}
+        if dense:
+            update["user_proj"] = self.user_proj.state_dict()
+            update["item_proj"] = self.item_proj.state_dict()
+        return update
+
+    def apply_update(self, update: dict[str, Any]) -> None:
+        self.users.load_state(update["users"])
+        self.items.load_state(update["items"])
+        if "user_proj" in update:
+            self.user_proj.load_state_dict(update["user_proj"])
+            self.item_proj.load_state_dict(update["item_proj"])
+
     def to_bytes(self) -> bytes:
         out = io.BytesIO()
         torch.save(self.state(), out)

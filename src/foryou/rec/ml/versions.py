@@ -12,6 +12,9 @@ when; versions are named ``v<ms>-<random>``, so they sort by time), and
 - ``Registry`` (serving) polls ``live.json``; on a change it loads the version in a worker
   thread and swaps it in between requests. A version that does not load is logged and
   counted, and the one already loaded keeps serving.
+- Online training (``foryou.rec.ml.online``) writes updates to the live version,
+  ``.../<version>/updates/<seq>.pt``: only the rows that changed. The Registry applies new
+  ones in order on the same poll, each to a copy that is then swapped in.
 """
 
 from __future__ import annotations
@@ -89,6 +92,24 @@ async def weights(platform: Platform, name: str, version: str) -> bytes:
     return await platform.blobs.get(_key(name, version, "model.pt"))
 
 
+async def publish_update(
+    platform: Platform, name: str, version: str, seq: int, data: bytes
+) -> None:
+    """An online update to ``version`` (only what changed); applied in ``seq`` order."""
+    await platform.blobs.put(_key(name, version, "updates", f"{seq:010d}.pt"), data)
+
+
+async def updates(platform: Platform, name: str, version: str, after: int = -1) -> list[int]:
+    """The sequence numbers of ``version``'s online updates after ``after``, in order."""
+    keys = await platform.blobs.list(_key(name, version, "updates"))
+    found = (int(k.rsplit("/", 1)[1].removesuffix(".pt")) for k in keys if k.endswith(".pt"))
+    return sorted(seq for seq in found if seq > after)
+
+
+async def update(platform: Platform, name: str, version: str, seq: int) -> bytes:
+    return await platform.blobs.get(_key(name, version, "updates", f"{seq:010d}.pt"))
+
+
 async def versions(platform: Platform, name: str) -> list[Version]:
     """Complete versions, oldest first."""
     keys = await platform.blobs.list(_key(name))
@@ -142,16 +163,25 @@ async def _set_pointer(platform: Platform, name: str, version: str, previous: li
 class Registry(Generic[T]):
     """The live version of one model in this process, reloaded when ``live.json`` changes."""
 
-    def __init__(self, name: str, decode: Callable[[bytes], T]) -> None:
-        self.name, self.decode = name, decode
+    def __init__(
+        self,
+        name: str,
+        decode: Callable[[bytes], T],
+        apply: Callable[[T, bytes], T] | None = None,
+    ) -> None:
+        self.name, self.decode, self.apply = name, decode, apply
         self.version: str | None = None
         self.model: T | None = None
+        self.applied = -1  # the last online update applied to this version
         self._failed: str | None = None  # not retried until live.json names another
 
     async def refresh(self, platform: Platform) -> bool:
-        """Load the live version if it changed; whether a new one is now served."""
+        """Load the live version if it changed, then its new online updates; whether new
+        parameters are now served."""
         wanted = (await _pointer(platform, self.name))["version"]
-        if wanted is None or wanted in (self.version, self._failed):
+        if wanted is not None and wanted == self.version:
+            return await self._apply_updates(platform)
+        if wanted is None or wanted == self._failed:
             return False
         try:
             model = await asyncio.to_thread(self.decode, await weights(platform, self.name, wanted))
@@ -164,10 +194,28 @@ class Registry(Generic[T]):
             return False
         if self.version is not None:
             LIVE_INFO.remove(self.name, self.version)
-        self.version, self.model, self._failed = wanted, model, None
+        self.version, self.model, self._failed, self.applied = wanted, model, None, -1
         LIVE_INFO.labels(self.name, wanted).set(1)
         log.info("model %s version %s is live", self.name, wanted)
+        await self._apply_updates(platform)
         return True
+
+    async def _apply_updates(self, platform: Platform) -> bool:
+        if self.apply is None or self.model is None or self.version is None:
+            return False
+        version, applied = self.version, False
+        for seq in await updates(platform, self.name, version, self.applied):
+            data = await update(platform, self.name, version, seq)
+            try:
+                model = await asyncio.to_thread(self.apply, self.model, data)
+            except Exception:
+                LOAD_FAILURES.labels(self.name).inc()
+                log.exception("model %s update %s does not apply; skipped", self.name, seq)
+                model = self.model
+            if self.version != version:  # a new version went live meanwhile
+                return applied
+            self.model, self.applied, applied = model, seq, True
+        return applied
 
     async def keep_fresh(self, platform: Platform, stop: asyncio.Event, every_s: float) -> None:
         while not stop.is_set():
