@@ -76,3 +76,45 @@ async def test_online_training_pushes_what_changed_and_serving_applies_it(
     await eventually(applied)
     assert not served.knows(newcomer)  # applied to a copy: requests in flight kept theirs
     assert _freshness_count() == before + 1
+
+
+async def test_an_update_that_does_not_apply_is_skipped_and_counted(
+    api: httpx.AsyncClient,
+) -> None:
+    platform = platform_of(api)
+    await _live_model_of_tastes(api)
+    registry = retrieval(platform)
+    version, served = registry.version, registry.model
+    assert version is not None
+    failures = (
+        REGISTRY.get_sample_value("foryou_model_load_failures_total", {"name": RETRIEVAL}) or 0.0
+    )
+    await versions.publish_update(platform, RETRIEVAL, version, 0, b"not a torch file")
+    assert not await registry.refresh(platform)
+    assert registry.model is served and registry.applied == 0  # not retried
+    assert (
+        REGISTRY.get_sample_value("foryou_model_load_failures_total", {"name": RETRIEVAL})
+        == failures + 1
+    )
+
+
+async def test_the_trainer_follows_a_new_live_version(api: httpx.AsyncClient) -> None:
+    """A version `foryou train` makes live replaces the one being trained online; its
+    updates are numbered from its own start."""
+    platform = platform_of(api)
+    await _live_model_of_tastes(api)
+    loop = OnlineLoop(platform, push_every_s=0)
+    assert await loop.follow_live() and loop.trainer is not None
+    first = loop.trainer.version
+    await versions.publish_update(platform, RETRIEVAL, first, 0, b"x")
+    newer = await versions.publish(
+        platform,
+        RETRIEVAL,
+        await versions.weights(platform, RETRIEVAL, first),
+        metrics={"ndcg": 1.0, "trained_until_ms": 0.0},
+        schema={},
+    )
+    await versions.promote(platform, RETRIEVAL, newer.version, force=True)
+    assert await loop.follow_live()
+    assert loop.trainer.version == newer.version and loop.trainer.since_ms == 0.0
+    assert loop._next_seq == 0

@@ -211,7 +211,8 @@ class Registry(Generic[T]):
             except Exception:
                 LOAD_FAILURES.labels(self.name).inc()
                 log.exception("model %s update %s does not apply; skipped", self.name, seq)
-                model = self.model
+                self.applied = seq
+                continue
             if self.version != version:  # a new version went live meanwhile
                 return applied
             self.model, self.applied, applied = model, seq, True
