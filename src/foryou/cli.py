@@ -208,6 +208,22 @@ def train(
         raise typer.Exit(1) from None
 
 
+def _print_prequential(report: Any) -> None:
+    table = Table(
+        title=f"{report.dataset}: prequential, {report.warmup_interactions:,} interactions "
+        f"before the first window; the online arm learned from {report.learned:,} positives"
+    )
+    for column in ("window", "viewers", f"batch NDCG@{report.k}", f"online NDCG@{report.k}"):
+        table.add_column(column, justify="right")
+    for n, window in enumerate(report.windows, 1):
+        table.add_row(
+            str(n), f"{window.users:,}", f"{window.batch.ndcg:.4f}", f"{window.online.ndcg:.4f}"
+        )
+    batch, online = report.mean_ndcg("batch"), report.mean_ndcg("online")
+    table.add_row("mean", "", f"{batch:.4f}", f"{online:.4f} ({online / max(batch, 1e-9):.2f}×)")
+    Console().print(table)
+
+
 async def _train_online(settings: Settings, push_every_s: float) -> None:
     from foryou.platform import Platform
     from foryou.rec.ml.online import OnlineLoop
@@ -238,13 +254,21 @@ def evaluate(
         Path | None, typer.Option(help="write the feed's top K as Parquet (user_id, item_id, rank)")
     ] = None,
     epochs: Annotated[int, typer.Option(min=1, help="training passes")] = 10,
+    prequential: Annotated[
+        bool,
+        typer.Option(help="instead: recommend, then reveal, window by window; batch vs online"),
+    ] = False,
+    windows: Annotated[int, typer.Option(min=1, max=100, help="with --prequential")] = 5,
 ) -> None:
     """Replay a dataset through the event log into a throwaway platform, train, ask the
     For You pipeline for each test user's top K, and score it next to popularity and tuned
-    implicit ALS on the same split."""
+    implicit ALS on the same split. With --prequential: train on the first half, then for
+    each later window recommend, score against what the viewers did in it, and reveal it;
+    the model trained once against the same model trained online as the windows arrive."""
     from rich.progress import Progress
 
     from foryou.rec.ml import offline
+    from foryou.rec.ml import prequential as ordered
     from foryou.rec.ml.data import DatasetError
     from foryou.rec.ml.train import TrainError
 
@@ -260,13 +284,26 @@ def evaluate(
             bar.update(tasks[name], completed=done, total=total)
 
         try:
-            report = asyncio.run(
-                offline.run(dataset, test_file=test, k=k, epochs=epochs, steps=step)
+            job = (
+                ordered.run(dataset, k=k, windows=windows, epochs=epochs, steps=step)
+                if prequential
+                else offline.run(dataset, test_file=test, k=k, epochs=epochs, steps=step)
             )
+            report = asyncio.run(job)
         except (DatasetError, TrainError) as exc:
             bar.stop()
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from None
+    if prequential:
+        _print_prequential(report)
+    else:
+        _print_eval(report, export)
+
+
+def _print_eval(report: Any, export: Path | None) -> None:
+    from foryou.rec.ml import offline
+
+    k = report.k
     table = Table(
         title=f"{report.dataset}: {report.how}; {report.train_interactions:,} training "
         f"interactions, {report.rows[0].scores.users:,} test users, {report.items:,} items"

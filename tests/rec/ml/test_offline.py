@@ -118,3 +118,17 @@ def test_a_dataset_without_times_is_replayed_with_viewers_taking_turns() -> None
     assert untimed.items[replay_order(untimed)].tolist() == [4, 1, 6, 5, 2, 3]
     timed = data.Interactions(untimed.users, untimed.items, np.array([6, 5, 4, 3, 2, 1]))
     assert timed.items[replay_order(timed)].tolist() == [6, 5, 4, 3, 2, 1]
+
+
+def test_prequential_replay_compares_batch_and_online_window_by_window(
+    movielens_slice: Path,
+) -> None:
+    result = runner.invoke(
+        app, ["eval", str(movielens_slice), "--prequential", "--windows", "2", "--epochs", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    said = _said(result.output)
+    assert "batch NDCG@20" in said and "online NDCG@20" in said and "mean" in said
+    learned = int(said.split("the online arm learned from ")[1].split(" ")[0].replace(",", ""))
+    ratings = pq.read_table(movielens_slice / "interactions.parquet").num_rows
+    assert ratings // 2 - 2 <= learned <= ratings - ratings // 2  # every later window's rating

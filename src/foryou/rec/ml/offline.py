@@ -11,14 +11,16 @@ pipeline's other sources, heuristic scoring, exploration and diversity caps cost
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -96,6 +98,44 @@ def throwaway_settings(root: Path) -> Settings:
     )
 
 
+@contextlib.asynccontextmanager
+async def trained_platform(
+    folder: Path,
+    catalog: npt.NDArray[np.int64],
+    train: data.Interactions,
+    epochs: int,
+    step: Steps,
+) -> AsyncIterator[tuple[Platform, replay.Catalog]]:
+    """A throwaway platform with the catalog, ``train`` replayed and applied, and a model
+    trained on it live."""
+    with tempfile.TemporaryDirectory(prefix="foryou-eval-") as root:
+        platform = Platform.open(throwaway_settings(Path(root)))
+        try:
+            await upgrade_all(platform.sql)
+            await platform.start_minting()
+            step("publishing the catalog", 0, 1)
+            videos = await replay.publish_catalog(
+                platform, catalog.tolist(), replay.captions(folder)
+            )
+            step("publishing the catalog", 1, 1)
+            await replay.replay(
+                platform, train, videos, lambda d, t: step("replaying events", d, t)
+            )
+            step("stream processors", 0, 1)
+            await replay.apply_log(platform)
+            step("stream processors", 1, 1)
+            await train_retrieval(
+                platform,
+                days=1,
+                config=TwoTowerConfig(epochs=epochs),
+                progress=lambda epoch, _: step("training", epoch, 2 * epochs),
+            )
+            await retrieval(platform).refresh(platform)
+            yield platform, videos
+        finally:
+            await platform.close()
+
+
 async def run(
     folder: Path,
     *,
@@ -110,33 +150,9 @@ async def run(
         raise data.DatasetError(f"{folder}: no test user has training interactions")
     catalog = np.unique(np.concatenate([split.train.items, split.test.items]))
     step = steps or (lambda name, done, total: None)
-    with tempfile.TemporaryDirectory(prefix="foryou-eval-") as root:
-        platform = Platform.open(throwaway_settings(Path(root)))
-        try:
-            await upgrade_all(platform.sql)
-            await platform.start_minting()
-            step("publishing the catalog", 0, 1)
-            videos = await replay.publish_catalog(
-                platform, catalog.tolist(), replay.captions(folder)
-            )
-            step("publishing the catalog", 1, 1)
-            await replay.replay(
-                platform, split.train, videos, lambda d, t: step("replaying events", d, t)
-            )
-            step("stream processors", 0, 1)
-            await replay.apply_log(platform)
-            step("stream processors", 1, 1)
-            await train_retrieval(
-                platform,
-                days=1,
-                config=TwoTowerConfig(epochs=epochs),
-                progress=lambda epoch, _: step("training", epoch, 2 * epochs),
-            )
-            await retrieval(platform).refresh(platform)
-            feed, latency = await ask_feed(platform, videos, sorted(truth), k, step)
-            alone = await ask_model(platform, videos, split.train, sorted(truth), k)
-        finally:
-            await platform.close()
+    async with trained_platform(folder, catalog, split.train, epochs, step) as (platform, videos):
+        feed, latency = await ask_feed(platform, videos, sorted(truth), k, step)
+        alone = await ask_model(platform, videos, split.train, sorted(truth), k)
     step("baselines", 0, 2)
     popular = baselines.popularity(split.train, truth, k, catalog)
     step("baselines", 1, 2)
