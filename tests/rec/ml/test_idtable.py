@@ -74,3 +74,23 @@ def test_sparse_updates_learn_and_mark_what_changed() -> None:
     serving = IdTable(8)  # a replica applying the pushed rows serves the same vectors
     serving.load(dirty)
     assert np.array_equal(serving.vectors(sorted(dirty)), users.vectors(sorted(dirty)))
+
+
+def test_a_saved_table_goes_on_learning_with_the_step_sizes_it_reached() -> None:
+    """The Adagrad sums travel with a version, so online training does not restart every
+    row at the full learning rate."""
+    table = IdTable(4, lr=0.5)
+    for _ in range(20):
+        pulled = table.pull([1, 2])
+        pulled.vectors.sum().backward()
+        table.push(pulled)
+    restored = IdTable(4, lr=0.5)
+    restored.load_state(table.state())
+    steps = []
+    for t in (table, restored):
+        pulled = t.pull([1])
+        pulled.vectors.sum().backward()
+        before = t.vectors([1]).copy()
+        t.push(pulled)
+        steps.append(np.abs(t.vectors([1]) - before).max())
+    assert steps[0] == steps[1] < 0.5 / 2  # a fresh row's first step would be lr / sqrt(dim)

@@ -110,13 +110,21 @@ class IdTable:
         return len(idle)
 
     def state(self) -> dict[str, torch.Tensor]:
-        """The admitted IDs and their rows (what a model version stores)."""
+        """The admitted IDs, their rows and their Adagrad sums (what a model version stores:
+        online training goes on from it with the step sizes batch training reached)."""
         ids = list(self._row)
         rows = torch.tensor([self._row[i] for i in ids], dtype=torch.int64)
-        return {"ids": torch.tensor(ids, dtype=torch.int64), "vectors": self.weight[rows].clone()}
+        return {
+            "ids": torch.tensor(ids, dtype=torch.int64),
+            "vectors": self.weight[rows].clone(),
+            "accum": self._accum[rows].clone(),
+        }
 
     def load_state(self, state: dict[str, torch.Tensor], now: float = 0.0) -> None:
         self.load(dict(zip(state["ids"].tolist(), state["vectors"].numpy(), strict=True)), now)
+        if "accum" in state:  # absent from online updates, which ship rows only
+            rows = torch.tensor([self._row[i] for i in state["ids"].tolist()], dtype=torch.int64)
+            self._accum[rows] = state["accum"]
 
     def load(self, rows: dict[int, npt.NDArray[np.float32]], now: float = 0.0) -> None:
         """Set these IDs' vectors (admitting them): serving applying a pushed update."""
