@@ -30,7 +30,7 @@ from foryou.platform import Platform, heap
 from foryou.platform.sql.migrate import upgrade_all
 from foryou.rec import ann
 from foryou.rec.ml.online import OnlineLoop
-from foryou.rec.ml.serving import retrieval
+from foryou.rec.ml.serving import ranking, retrieval
 from foryou.settings import Settings, load_settings
 from foryou.stream import runner
 
@@ -59,8 +59,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         else [asyncio.create_task(ann.keep_loaded(platform, stop), name="ann-snapshots")]
     )
     tasks.append(asyncio.create_task(served_log(platform).keep_flushing(platform, stop)))
-    models = retrieval(platform).keep_fresh(platform, stop, settings.model_refresh_s)
-    tasks.append(asyncio.create_task(models, name="model-versions"))
+    for registry in (retrieval(platform), ranking(platform)):
+        models = registry.keep_fresh(platform, stop, settings.model_refresh_s)
+        tasks.append(asyncio.create_task(models, name=f"model-versions-{registry.name}"))
     if settings.embedded_stream and settings.online_push_s:
         trainer = OnlineLoop(platform, settings.online_push_s).run(stop)
         tasks.append(asyncio.create_task(trainer, name="online-training"))

@@ -154,6 +154,9 @@ def media_worker(
 def train(
     days: Annotated[float, typer.Option(min=0.01, help="learn from the lake's last DAYS")] = 7.0,
     epochs: Annotated[int, typer.Option(min=1, help="passes over the positives")] = 10,
+    model: Annotated[
+        str, typer.Option(help="two_tower (retrieval) or ranker (multi-task, from the served log)")
+    ] = "two_tower",
     online: Annotated[
         bool, typer.Option(help="keep training the live version from the event log instead")
     ] = False,
@@ -174,8 +177,14 @@ def train(
     from foryou.rec.ml.two_tower import TwoTowerConfig
 
     settings = _settings(config, data_dir)
+    if model not in ("two_tower", "ranker"):
+        console.print(f"[red]--model: {model!r} is neither two_tower nor ranker[/]")
+        raise typer.Exit(2)
     if online:
         asyncio.run(_train_online(settings, push_every))
+        return
+    if model == "ranker":
+        asyncio.run(_train_ranker(settings, days, epochs))
         return
 
     async def main() -> None:
@@ -193,13 +202,7 @@ def train(
                 )
         finally:
             await platform.close()
-        table = Table("metric", "value", title=f"two_tower {report.version}")
-        for name, value in report.metrics.items():
-            table.add_row(name, f"{value:.4f}")
-        console.print(table)
-        console.print(
-            "live now" if report.promoted else "not promoted: the live version does better"
-        )
+        _print_report("two_tower", report)
 
     try:
         asyncio.run(main())
@@ -222,6 +225,31 @@ def _print_prequential(report: Any) -> None:
     batch, online = report.mean_ndcg("batch"), report.mean_ndcg("online")
     table.add_row("mean", "", f"{batch:.4f}", f"{online:.4f} ({online / max(batch, 1e-9):.2f}×)")
     Console().print(table)
+
+
+async def _train_ranker(settings: Settings, days: float, epochs: int) -> None:
+    from foryou.platform import Platform
+    from foryou.rec.ml.train import TrainError
+    from foryou.rec.ml.train_ranker import train_ranker
+
+    platform = Platform.open(settings)
+    try:
+        with console.status("training the ranker"):
+            report = await train_ranker(platform, days=days, epochs=epochs)
+    except TrainError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        await platform.close()
+    _print_report("ranker", report)
+
+
+def _print_report(name: str, report: Any) -> None:
+    table = Table("metric", "value", title=f"{name} {report.version}")
+    for metric, value in report.metrics.items():
+        table.add_row(metric, f"{value:.4f}")
+    console.print(table)
+    console.print("live now" if report.promoted else "not promoted: the live version does better")
 
 
 async def _train_online(settings: Settings, push_every_s: float) -> None:

@@ -9,11 +9,18 @@ seconds to what viewers do.
 
 from __future__ import annotations
 
+import asyncio
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
 
 from foryou.rec import features as f
+from foryou.rec.ml.serving import captions, ranking, viewer_id
 from foryou.rec.pipeline import Candidate, FeedContext
+
+if TYPE_CHECKING:
+    from foryou.rec.ml.ranker import Ranker
 
 # What the heuristic and the bandit read; a trained ranker hydrates its own feature schema.
 COUNTERS = ("plays", "completions", "likes", "shares", "trending")
@@ -80,8 +87,30 @@ def values(ctx: FeedContext, candidates: list[Candidate]) -> npt.NDArray[np.floa
 
 
 async def score(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
-    if candidates:
+    """The live ranker's value when one is live (``foryou train --model ranker``), else the
+    heuristic's."""
+    if not candidates:
+        return candidates
+    registry = ranking(ctx.platform)
+    if registry.model is None:
         value = values(ctx, candidates)
-        for candidate in candidates:
-            candidate.score += float(value[candidate.row])
+    else:
+        value = await asyncio.to_thread(learned_values, ctx, candidates, registry.model)
+        ctx.scored_by = f"ranker@{registry.version}"
+    for candidate in candidates:
+        candidate.score += float(value[candidate.row])
     return candidates
+
+
+def learned_values(
+    ctx: FeedContext, candidates: list[Candidate], ranker: Ranker
+) -> npt.NDArray[np.float64]:
+    """The ranker's value of each hydrated candidate, in ``ctx.features`` row order."""
+    videos = [0] * len(candidates)
+    for c in candidates:
+        videos[c.row] = c.video_id
+    viewer = viewer_id(ctx.viewer) if ctx.viewer else 0
+    predicted = ranker.predict(
+        [viewer] * len(videos), videos, ctx.features, captions(ctx.platform, videos)
+    )
+    return ranker.values(predicted)

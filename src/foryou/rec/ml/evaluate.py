@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.stats import rankdata
 
 Lists = Mapping[int, Sequence[int]]
 
@@ -77,3 +78,13 @@ def popularity(
         own = exclude.get(user, set())
         out[user] = [i for i in ranked[: k + len(own)] if i not in own][:k]
     return out
+
+
+def auc(scores: npt.NDArray[np.float64], labels: npt.NDArray[np.bool_]) -> float:
+    """The chance a random positive outranks a random negative (ties count half); 0.5 when
+    one class is missing."""
+    positives, negatives = int(labels.sum()), int((~labels).sum())
+    if not positives or not negatives:
+        return 0.5
+    ranks = rankdata(scores)  # ties share their mean rank
+    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))

@@ -14,12 +14,16 @@ import numpy.typing as npt
 from prometheus_client import Histogram
 
 from foryou.platform import Platform
+from foryou.rec import embeddings
 from foryou.rec.ml.versions import Registry
 
 if TYPE_CHECKING:
+    from foryou.rec.ml.ranker import Ranker
     from foryou.rec.ml.two_tower import TwoTower
 
 RETRIEVAL = "two_tower"
+RANKER = "ranker"
+CAPTION_DIM = embeddings.DIM
 FRESHNESS = Histogram(
     "foryou_model_freshness_seconds",
     "From the oldest event an online update learned from to serving with that update",
@@ -105,5 +109,28 @@ def _indexed(model: TwoTower) -> LiveRetrieval:
 def retrieval(platform: Platform) -> Registry[LiveRetrieval]:
     found: Registry[LiveRetrieval] = platform.local.setdefault(
         "model:" + RETRIEVAL, Registry(RETRIEVAL, _load_two_tower, _apply_update)
+    )
+    return found
+
+
+def captions(platform: Platform, video_ids: list[int]) -> npt.NDArray[np.float32]:
+    """Each video's caption vector from the vectors port (zeros where it has none)."""
+    out = np.zeros((len(video_ids), CAPTION_DIM), dtype=np.float32)
+    for n, video_id in enumerate(video_ids):
+        vector = platform.vectors.get(video_id)
+        if vector is not None and len(vector) == CAPTION_DIM:
+            out[n] = vector
+    return out
+
+
+def _load_ranker(data: bytes) -> Ranker:
+    from foryou.rec.ml.ranker import Ranker
+
+    return Ranker.from_bytes(data)
+
+
+def ranking(platform: Platform) -> Registry[Ranker]:
+    found: Registry[Ranker] = platform.local.setdefault(
+        "model:" + RANKER, Registry(RANKER, _load_ranker)
     )
     return found
