@@ -3,9 +3,9 @@
 The source retrieves by the viewer's vector against the learned vectors of the videos the
 model was trained on. The viewer's vector adds their latest positives from the feature
 store to their learned row, so it moves with every finished video, and a viewer the model
-has never seen gets one after their first. The score term adds the same vector's cosine with
-every hydrated candidate, whichever source found it, so the value model ranks by what the
-model learned as well as by the online counters. Both do nothing until a version is live;
+has never seen gets one after their first. The same vector's cosine with every candidate is
+a hydrated feature (``learned_affinity``), so the value model (heuristic or ranker) weighs
+what the model learned next to the online counters. Both do nothing until a version is live;
 new videos come from the other sources.
 """
 
@@ -19,7 +19,6 @@ from foryou.rec.pipeline import Candidate, FeedContext
 NEIGHBOURS = 80
 HISTORY = 50  # the latest positives read for the viewer's vector
 DETAIL = "viewers with your taste finished this"
-WEIGHT = 2.0  # value per unit of cosine (the heuristic's terms are in expected-action units)
 
 
 async def two_tower(ctx: FeedContext) -> list[Candidate]:
@@ -37,13 +36,12 @@ async def two_tower(ctx: FeedContext) -> list[Candidate]:
     return [Candidate(video_id, "similar", DETAIL) for video_id in found]
 
 
-async def score(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
-    """Add the learned affinity; only when the source computed the viewer's vector in time."""
-    if "learned_viewer" not in ctx.scratch or not candidates:
-        return candidates
+def affinity(ctx: FeedContext, candidates: list[Candidate]) -> list[float]:
+    """The cosine of each candidate with the viewer's learned vector, whichever source found
+    it; zeros when the source did not compute the vector in time (or no version is live)."""
+    if "learned_viewer" not in ctx.scratch:
+        return [0.0] * len(candidates)
     live, query, version = ctx.scratch["learned_viewer"]
-    similarity = live.similarity(query, [c.video_id for c in candidates])
-    for candidate, cosine in zip(candidates, similarity.tolist(), strict=True):
-        candidate.score += WEIGHT * cosine
     ctx.scored_by += f"+two_tower@{version}"
-    return candidates
+    found: list[float] = live.similarity(query, [c.video_id for c in candidates]).tolist()
+    return found

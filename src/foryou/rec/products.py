@@ -24,7 +24,6 @@ FOR_YOU = Pipeline(
         StepStage("filter_unwanted", filters.not_unwanted),
         StepStage("hydrate", ranking.hydrate),
         StepStage("score", ranking.score),
-        StepStage("score_learned", learned.score),
         StepStage("explore", selection.explore),
         StepStage("diversify", selection.diversify),
     ],

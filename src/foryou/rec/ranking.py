@@ -2,9 +2,10 @@
 
 Until a trained ranker is loaded, a candidate's value is (per play, from decayed counters
 with weak priors): P(complete) + 4·P(like) + 8·P(share), plus the viewer's affinity for the
-creator and hashtags (tanh-squashed), a popularity term log(1 + trending) and a freshness
-bonus that halves every day. Every term is an online feature, so the model reacts within
-seconds to what viewers do.
+creator and hashtags (tanh-squashed), 2 × the cosine between the viewer and the video in the
+live two-tower model (``learned_affinity``, 0 until one is live), a popularity term
+log(1 + trending) and a freshness bonus that halves every day. The other terms are online
+features, so the model reacts within seconds to what viewers do.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from foryou.rec import features as f
+from foryou.rec import learned
 from foryou.rec.ml.serving import captions, ranking, viewer_id
 from foryou.rec.pipeline import Candidate, FeedContext
 
@@ -24,8 +26,15 @@ if TYPE_CHECKING:
 
 # What the heuristic and the bandit read; a trained ranker hydrates its own feature schema.
 COUNTERS = ("plays", "completions", "likes", "shares", "trending")
-FEATURES = (*COUNTERS, "creator_affinity", "tag_affinity")
-WEIGHTS = {"like": 4.0, "share": 8.0, "affinity": 0.8, "popularity": 0.1, "freshness": 0.3}
+FEATURES = (*COUNTERS, "creator_affinity", "tag_affinity", "learned_affinity")
+WEIGHTS = {
+    "like": 4.0,
+    "share": 8.0,
+    "affinity": 0.8,
+    "learned": 2.0,  # per unit of cosine with the live two-tower's viewer vector
+    "popularity": 0.1,
+    "freshness": 0.3,
+}
 FOLLOWING_BONUS = 0.3
 
 
@@ -43,6 +52,7 @@ async def hydrate(ctx: FeedContext, candidates: list[Candidate]) -> list[Candida
     creator_affinity = ctx.scratch.get("creator_affinity", {})
     columns.append([creator_affinity.get(str(c.author_id), 0.0) for c in candidates])
     columns.append([sum(tag_affinity.get(t, 0.0) for t in c.hashtags) for c in candidates])
+    columns.append(learned.affinity(ctx, candidates))
     ctx.features = np.array(columns, dtype=np.float64).reshape(len(FEATURES), -1).T
     ctx.feature_names = FEATURES
     for row, candidate in enumerate(candidates):
@@ -79,6 +89,7 @@ def values(ctx: FeedContext, candidates: list[Candidate]) -> npt.NDArray[np.floa
         + WEIGHTS["like"] * p_like
         + WEIGHTS["share"] * p_share
         + WEIGHTS["affinity"] * affinity
+        + WEIGHTS["learned"] * column(ctx, "learned_affinity")
         + WEIGHTS["popularity"] * np.log1p(np.maximum(column(ctx, "trending"), 0.0))
         + WEIGHTS["freshness"] * np.exp2(-age_days(ctx, candidates))
         + FOLLOWING_BONUS * following
@@ -96,7 +107,7 @@ async def score(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate
         value = values(ctx, candidates)
     else:
         value = await asyncio.to_thread(learned_values, ctx, candidates, registry.model)
-        ctx.scored_by = f"ranker@{registry.version}"
+        ctx.scored_by = ctx.scored_by.replace("heuristic", f"ranker@{registry.version}", 1)
     for candidate in candidates:
         candidate.score += float(value[candidate.row])
     return candidates

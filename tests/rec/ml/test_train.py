@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foryou.cli import app
-from foryou.rec import learned
+from foryou.rec import learned, ranking
 from foryou.rec.ml import versions
 from foryou.rec.ml.serving import RETRIEVAL, retrieval, viewer_id
 from foryou.rec.ml.train import TrainError, train_retrieval
@@ -151,26 +151,27 @@ async def test_a_viewer_the_model_never_saw_gets_learned_picks_after_one_swipe(
     await eventually(learned_picks)
 
 
-async def test_the_learned_term_ranks_every_candidate_by_the_viewers_taste(
+async def test_the_learned_affinity_ranks_every_candidate_by_the_viewers_taste(
     api: httpx.AsyncClient,
 ) -> None:
-    """Whichever source found a video, the live model's cosine adds to its value; without
-    the viewer's vector (no model, or the source ran out of time) nothing changes."""
+    """Whichever source found a video, its cosine with the viewer's vector in the live model
+    is a hydrated feature the value adds; without the viewer's vector (no model, or the source
+    ran out of time) it is 0."""
     platform = platform_of(api)
     devices, catalog = await _live_model_of_tastes(api)
     cook = f"d:{devices[0]['Foryou-Device-Id']}"
     unseen = catalog["cooking"][6:] + catalog["skate"]
     plain = FeedContext(platform, cook, None, 10, "t")
-    untouched = await learned.score(plain, [Candidate(v, "fresh") for v in unseen])
-    assert {c.score for c in untouched} == {0.0} and plain.scored_by == "heuristic"
+    await ranking.hydrate(plain, [Candidate(v, "fresh") for v in unseen])
+    assert not ranking.column(plain, "learned_affinity").any()
+    assert plain.scored_by == "heuristic"
     ctx = FeedContext(platform, cook, None, 10, "t")
     await learned.two_tower(ctx)
-    scored = {
-        c.video_id: c.score
-        for c in await learned.score(ctx, [Candidate(v, "fresh") for v in unseen])
-    }
-    cooking = [scored[v] for v in catalog["cooking"][6:]]
-    skate = [scored[v] for v in catalog["skate"]]
-    assert sum(cooking) / len(cooking) > sum(skate) / len(skate), scored
+    candidates = await ranking.hydrate(ctx, [Candidate(v, "fresh") for v in unseen])
+    cosine = ranking.column(ctx, "learned_affinity")
+    by_video = {c.video_id: cosine[c.row] for c in candidates}
+    cooking = [by_video[v] for v in catalog["cooking"][6:]]
+    skate = [by_video[v] for v in catalog["skate"]]
+    assert sum(cooking) / len(cooking) > sum(skate) / len(skate), by_video
     # what the served log records, so training sets know which model scored each page
     assert ctx.scored_by == f"heuristic+two_tower@{retrieval(platform).version}"
