@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/bench_events.py
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_models.py
+	$(BIN)/python bench/bench_online.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
