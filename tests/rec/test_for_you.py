@@ -30,6 +30,26 @@ from tests.rec.catalog import (
 )
 
 
+async def test_a_viewers_history_keeps_the_order_they_finished_videos_in(
+    api: httpx.AsyncClient,
+) -> None:
+    """Watches applied in one batch share a clock reading; the history still lists the
+    latest first (not by video id), which is what "the latest N positives" read."""
+    platform = platform_of(api)
+    [author] = await creators(api, 1)
+    videos = await ready_videos(platform, author, [f"clip {n}" for n in range(6)])
+    finished = sorted(videos, reverse=True)  # so video id order would be the wrong answer
+    device = new_device()
+    await send_events(api, device, [watch(v, completed=True) for v in finished])
+    viewer = f"d:{device['Foryou-Device-Id']}"
+
+    async def in_order() -> None:
+        rows = await platform.kv.zrevrange_by_score(f"uh:{viewer}", limit=10)
+        assert [int(member) for member, _ in rows] == finished[::-1]
+
+    await eventually(in_order)
+
+
 async def test_the_feed_adapts_within_a_session(api: httpx.AsyncClient) -> None:
     catalog = await topics_catalog(api, {"cooking": 3, "skate": 3, "music": 3}, per_creator=4)
     cooking = set(catalog["cooking"])

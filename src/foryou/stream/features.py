@@ -68,6 +68,7 @@ class _Batch:
     def __init__(self, platform: Platform) -> None:
         self.platform, self.kv = platform, platform.kv
         self.now = time.time()
+        self._positives = 0  # so far in this batch: orders the history within it
         self._meta: dict[int, dict[str, Any] | None] = {}
         self._regions: dict[int, str | None] = {}
 
@@ -120,7 +121,10 @@ class _Batch:
                 for key, partner in ((f"co:{other}", str(video_id)), (f"co:{video_id}", other)):
                     await self.kv.zincrby(key, partner, 1.0)
                     await self.kv.ztrim(key, CO_ENGAGEMENT_CAP)
-        await self.kv.zadd(history, {str(video_id): self.now})
+        # A batch shares one clock reading; a microsecond per positive keeps the history in log
+        # order within it, so "the latest N" are the latest, not the lowest video ids.
+        self._positives += 1
+        await self.kv.zadd(history, {str(video_id): self.now + self._positives * 1e-6})
         await self.kv.ztrim(history, f.HISTORY_CAP)
 
     async def video(self, v: dict[str, Any]) -> None:
