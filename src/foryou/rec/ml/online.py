@@ -33,6 +33,7 @@ from foryou.platform.events import Consumer, Event
 from foryou.rec.ml import versions
 from foryou.rec.ml.serving import RETRIEVAL, viewer_id
 from foryou.stream import topics
+from foryou.stream.features import COMPLETE_RATIO
 
 if TYPE_CHECKING:  # torch loads only once there is a live version to train
     from foryou.rec.ml.two_tower import TwoTower
@@ -44,7 +45,6 @@ TOPICS = (topics.WATCH, topics.INTERACTIONS)
 BATCH = 256  # positives per step: the in-batch softmax needs negatives
 DENSE_EVERY = 10
 VIEWERS = 100_000  # viewers whose latest positives the trainer keeps (least recent dropped)
-COMPLETE_RATIO = 0.9
 
 
 def positive(event: Event) -> tuple[str, int, int] | None:
@@ -107,13 +107,13 @@ class OnlineTrainer:
 
     def take_update(self) -> bytes | None:
         """What changed since the last call, serialised; None when nothing did."""
+        import torch
+
         if not self._events_ms:
             return None
         update = self.model.take_update(dense=self.pushes % DENSE_EVERY == 0)
         update["events_ms"] = self._events_ms
         self._events_ms, self.pushes = [], self.pushes + 1
-        import torch
-
         out = io.BytesIO()
         torch.save(update, out)
         return out.getvalue()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,16 +61,20 @@ class Report:
     metrics: dict[str, float]
 
 
+async def lake_files(
+    platform: Platform, names: Sequence[str], days: float, into: Path
+) -> dict[str, list[Path]]:
+    """The lake's files of the last ``days`` for each topic, downloaded into ``into``."""
+    now_ms = int(time.time() * 1000)
+    since = now_ms - int(days * DAY_MS)
+    return {t: await fetch(platform, t, since, now_ms + 1, into) for t in names}
+
+
 async def lake_positives(platform: Platform, days: float) -> Interactions:
     """The positives of the lake's last ``days``."""
-    now_ms = int(time.time() * 1000)
     with tempfile.TemporaryDirectory(prefix="foryou-train-") as tmp:
-        since = now_ms - int(days * DAY_MS)
-        files = {
-            t: await fetch(platform, t, since, now_ms + 1, Path(tmp))
-            for t in (topics.WATCH, topics.INTERACTIONS)
-        }
-        return positives(files)
+        topics_ = (topics.WATCH, topics.INTERACTIONS)
+        return positives(await lake_files(platform, topics_, days, Path(tmp)))
 
 
 def positives(files: dict[str, list[Path]]) -> Interactions:

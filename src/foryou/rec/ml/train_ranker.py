@@ -11,7 +11,6 @@ trained again on every row.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +20,9 @@ import pyarrow.compute as pc
 
 from foryou.platform import Platform
 from foryou.rec.ml import datasets, evaluate, versions
-from foryou.rec.ml.lake import fetch
 from foryou.rec.ml.ranker import TASKS, Ranker, RankerConfig
 from foryou.rec.ml.serving import CAPTION_DIM, RANKER, captions, viewer_id
-from foryou.rec.ml.train import DAY_MS, Report, TrainError
+from foryou.rec.ml.train import Report, TrainError, lake_files
 from foryou.rec.ranking import FEATURES
 
 MIN_ROWS = 100
@@ -70,12 +68,8 @@ class Rows:
 
 
 async def served_rows(platform: Platform, days: float, window_s: float) -> Rows:
-    now_ms = int(time.time() * 1000)
     with tempfile.TemporaryDirectory(prefix="foryou-train-") as tmp:
-        files = {
-            t: await fetch(platform, t, now_ms - int(days * DAY_MS), now_ms + 1, Path(tmp))
-            for t in datasets.TOPICS
-        }
+        files = await lake_files(platform, datasets.TOPICS, days, Path(tmp))
         return Rows(datasets.build(files, FEATURES, window_s), platform)
 
 
