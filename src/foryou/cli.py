@@ -150,15 +150,21 @@ def media_worker(
     asyncio.run(main())
 
 
+MODELS = ("two_tower", "ranker")
+
+
 @app.command()
 def train(
     days: Annotated[float, typer.Option(min=0.01, help="learn from the lake's last DAYS")] = 7.0,
-    epochs: Annotated[int, typer.Option(min=1, help="passes over the positives")] = 10,
+    epochs: Annotated[int, typer.Option(min=1, help="passes over the training data")] = 10,
     model: Annotated[
-        str, typer.Option(help="two_tower (retrieval) or ranker (multi-task, from the served log)")
-    ] = "two_tower",
+        str,
+        typer.Option(
+            help="both, two_tower (retrieval) or ranker (multi-task, from the served log)"
+        ),
+    ] = "both",
     online: Annotated[
-        bool, typer.Option(help="keep training the live version from the event log instead")
+        bool, typer.Option(help="keep training the live two_tower from the event log instead")
     ] = False,
     push_every: Annotated[
         float, typer.Option(min=1, help="with --online: seconds between updates to serving")
@@ -166,49 +172,49 @@ def train(
     data_dir: DataDirOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Train the retrieval model on the event lake, score it on a held-out time window,
-    publish it, and make it live unless the live version does better on that window.
-    With --online, keep training the live version from the event log and push what changed
-    to serving every --push-every seconds (what `foryou serve` runs embedded)."""
-    from rich.progress import Progress
-
-    from foryou.platform import Platform
-    from foryou.rec.ml.train import TrainError, train_retrieval
-    from foryou.rec.ml.two_tower import TwoTowerConfig
-
+    """Train the retrieval model and the ranker on the event lake, score each on a held-out
+    time window, publish them, and make each live unless its live version does better there.
+    A model without enough data yet is skipped with the reason. With --online, keep training
+    the live two_tower from the event log and push what changed to serving every
+    --push-every seconds (what `foryou serve` runs embedded)."""
     settings = _settings(config, data_dir)
-    if model not in ("two_tower", "ranker"):
-        console.print(f"[red]--model: {model!r} is neither two_tower nor ranker[/]")
+    if model not in (*MODELS, "both"):
+        console.print(f"[red]--model: {model!r} is not both, two_tower or ranker[/]")
         raise typer.Exit(2)
     if online:
         asyncio.run(_train_online(settings, push_every))
         return
-    if model == "ranker":
-        asyncio.run(_train_ranker(settings, days, epochs))
-        return
+    names = MODELS if model == "both" else (model,)
+    if not asyncio.run(_train_models(settings, names, days, epochs)):
+        raise typer.Exit(1)
 
-    async def main() -> None:
-        platform = Platform.open(settings)
-        try:
-            with Progress(console=console) as bar:
-                task = bar.add_task("training", total=2 * epochs)  # held-out check, then all
-                report = await train_retrieval(
-                    platform,
-                    days=days,
-                    config=TwoTowerConfig(epochs=epochs),
-                    progress=lambda epoch, loss: bar.update(
-                        task, completed=epoch, description=f"training (loss {loss:.3f})"
-                    ),
-                )
-        finally:
-            await platform.close()
-        _print_report("two_tower", report)
 
+async def _train_models(
+    settings: Settings, names: tuple[str, ...], days: float, epochs: int
+) -> int:
+    """Train each model in turn; how many were published."""
+    from foryou.platform import Platform
+    from foryou.rec.ml.train import TrainError
+    from foryou.rec.ml.train_ranker import train_ranker
+
+    platform = Platform.open(settings)
+    published = 0
     try:
-        asyncio.run(main())
-    except TrainError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
+        for name in names:
+            try:
+                if name == "two_tower":
+                    report = await _fit_two_tower(platform, days, epochs)
+                else:
+                    with console.status("training the ranker"):
+                        report = await train_ranker(platform, days=days, epochs=epochs)
+            except TrainError as exc:
+                console.print(f"[red]{name}: {exc}[/]")
+                continue
+            _print_report(name, report)
+            published += 1
+    finally:
+        await platform.close()
+    return published
 
 
 def _print_prequential(report: Any) -> None:
@@ -227,21 +233,22 @@ def _print_prequential(report: Any) -> None:
     Console().print(table)
 
 
-async def _train_ranker(settings: Settings, days: float, epochs: int) -> None:
-    from foryou.platform import Platform
-    from foryou.rec.ml.train import TrainError
-    from foryou.rec.ml.train_ranker import train_ranker
+async def _fit_two_tower(platform: Any, days: float, epochs: int) -> Any:
+    from rich.progress import Progress
 
-    platform = Platform.open(settings)
-    try:
-        with console.status("training the ranker"):
-            report = await train_ranker(platform, days=days, epochs=epochs)
-    except TrainError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
-    finally:
-        await platform.close()
-    _print_report("ranker", report)
+    from foryou.rec.ml.train import train_retrieval
+    from foryou.rec.ml.two_tower import TwoTowerConfig
+
+    with Progress(console=console) as bar:
+        task = bar.add_task("two_tower", total=2 * epochs)  # the held-out check, then all
+        return await train_retrieval(
+            platform,
+            days=days,
+            config=TwoTowerConfig(epochs=epochs),
+            progress=lambda epoch, loss: bar.update(
+                task, completed=epoch, description=f"two_tower (loss {loss:.3f})"
+            ),
+        )
 
 
 def _print_report(name: str, report: Any) -> None:

@@ -100,9 +100,12 @@ async def test_too_little_data_publishes_nothing(api: httpx.AsyncClient) -> None
 
 def test_the_cli_says_what_is_missing(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["train", "--data-dir", str(tmp_path), "--epochs", "1"])
-    assert result.exit_code == 1
+    assert result.exit_code == 1  # neither model had the data
     said = " ".join(result.output.split())  # rich wraps to the terminal's width
-    assert "only 0 positives" in said and "`foryou serve`" in said
+    assert "two_tower: only 0 positives" in said and "`foryou serve`" in said
+    assert "ranker: only 0 shown feed items" in said
+    result = CliRunner().invoke(app, ["train", "--data-dir", str(tmp_path), "--model", "gbdt"])
+    assert result.exit_code == 2 and "not both, two_tower or ranker" in result.output
 
 
 def test_viewer_ids_are_stable_and_distinct() -> None:
