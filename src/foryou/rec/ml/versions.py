@@ -206,16 +206,17 @@ class Registry(Generic[T]):
         version, applied = self.version, False
         for seq in await updates(platform, self.name, version, self.applied):
             data = await update(platform, self.name, version, seq)
+            model: T | None = None
             try:
                 model = await asyncio.to_thread(self.apply, self.model, data)
             except Exception:
                 LOAD_FAILURES.labels(self.name).inc()
                 log.exception("model %s update %s does not apply; skipped", self.name, seq)
-                self.applied = seq
-                continue
             if self.version != version:  # a new version went live meanwhile
                 return applied
-            self.model, self.applied, applied = model, seq, True
+            self.applied = seq  # a failed one is not retried
+            if model is not None:
+                self.model, applied = model, True
         return applied
 
     async def keep_fresh(self, platform: Platform, stop: asyncio.Event, every_s: float) -> None:
