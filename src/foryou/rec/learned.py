@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 
+from foryou.platform import Platform
 from foryou.rec.ml.serving import retrieval
 from foryou.rec.pipeline import Candidate, FeedContext
 
@@ -21,13 +22,19 @@ HISTORY = 50  # the latest positives read for the viewer's vector
 DETAIL = "viewers with your taste finished this"
 
 
+async def latest_positives(platform: Platform, viewer: str) -> list[int]:
+    """The viewer's latest ``HISTORY`` positives from the feature store, newest last: what
+    their vector averages."""
+    rows = await platform.kv.zrevrange_by_score(f"uh:{viewer}", limit=HISTORY)
+    return [int(member) for member, _ in reversed(rows)]
+
+
 async def two_tower(ctx: FeedContext) -> list[Candidate]:
     registry = retrieval(ctx.platform)
     live = registry.model
     if live is None or ctx.viewer is None:
         return []
-    rows = await ctx.platform.kv.zrevrange_by_score(f"uh:{ctx.viewer}", limit=HISTORY)
-    history = [int(member) for member, _ in reversed(rows)]
+    history = await latest_positives(ctx.platform, ctx.viewer)
     if not history and not live.knows(ctx.viewer):
         return []
     query = await asyncio.to_thread(live.viewer_vector, ctx.viewer, history)

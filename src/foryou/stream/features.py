@@ -40,6 +40,17 @@ TRENDING = {"play": 0.2, "complete": 1.0, "like": 2.0, "share": 3.0, "comment": 
 INTEREST = 3.0  # a signup interest counts like a few finished videos with that hashtag
 
 
+def watch_ratio(v: dict[str, Any]) -> float:
+    """How much of the video a watch event covered (0 when its length is unknown)."""
+    duration = v.get("duration_ms") or 0
+    return (v.get("watched_ms") or 0) / duration if duration else 0.0
+
+
+def finished(v: dict[str, Any]) -> bool:
+    """A watch that counts as a completion: the feature store's and the trainers' positive."""
+    return bool(v.get("completed")) or watch_ratio(v) >= COMPLETE_RATIO
+
+
 def region_key(user_id: int | str) -> str:
     return f"ur:{user_id}"
 
@@ -163,14 +174,12 @@ class _Batch:
             return
         await self.decay("plays", video_id, 1)
         await self.trend(v, video_id, "play")
-        watched, duration = v.get("watched_ms") or 0, v.get("duration_ms") or 0
-        await self.decay("watch_s", video_id, watched / 1000)
-        ratio = watched / duration if duration else 0.0
-        if v.get("completed") or ratio >= COMPLETE_RATIO:
+        await self.decay("watch_s", video_id, (v.get("watched_ms") or 0) / 1000)
+        if finished(v):
             await self.decay("completions", video_id, 1)
             if viewer:
                 await self.positive(v, viewer, video_id, "complete")
-        elif viewer and duration and ratio < SKIP_RATIO:
+        elif viewer and v.get("duration_ms") and watch_ratio(v) < SKIP_RATIO:
             await self.affinity(viewer, video_id, "skip")
         if viewer:
             await f.mark_seen(self.kv, viewer, [video_id])

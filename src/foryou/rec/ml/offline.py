@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from foryou.platform import Platform
 from foryou.platform.sql.migrate import upgrade_all
+from foryou.rec import learned
 from foryou.rec.ml import baselines, data, evaluate, replay
 from foryou.rec.ml.serving import retrieval
 from foryou.rec.ml.train import train_retrieval
@@ -196,8 +197,7 @@ async def ask_model(
         return {}
     seen, lists = train.by_user(), {}
     for user in users:
-        rows = await platform.kv.zrevrange_by_score(f"uh:u:{user}", limit=live.model.config.history)
-        history = [int(member) for member, _ in reversed(rows)]
+        history = await learned.latest_positives(platform, f"u:{user}")
         own = {videos.video_of[i] for i in seen.get(user, ())}
         found = live.search(live.viewer_vector(f"u:{user}", history), k + len(own))
         lists[user] = [videos.item_of[v] for v in found if v not in own][:k]

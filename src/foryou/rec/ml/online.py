@@ -33,7 +33,7 @@ from foryou.platform.events import Consumer, Event
 from foryou.rec.ml import versions
 from foryou.rec.ml.serving import RETRIEVAL, viewer_id
 from foryou.stream import topics
-from foryou.stream.features import COMPLETE_RATIO
+from foryou.stream.features import finished
 
 if TYPE_CHECKING:  # torch loads only once there is a live version to train
     from foryou.rec.ml.two_tower import TwoTower
@@ -50,11 +50,9 @@ VIEWERS = 100_000  # viewers whose latest positives the trainer keeps (least rec
 def positive(event: Event) -> tuple[str, int, int] | None:
     """(viewer, video id, event ms) when the event is a positive."""
     v = event.value
-    if event.topic == topics.WATCH and v.get("type") == "watch" and v.get("viewer"):
-        duration = v.get("duration_ms") or 0
-        ratio = (v.get("watched_ms") or 0) / duration if duration else 0.0
-        if v.get("completed") or ratio >= COMPLETE_RATIO:
-            return str(v["viewer"]), int(v["video_id"]), int(v.get("received_ms") or event.ts_ms)
+    watched = event.topic == topics.WATCH and v.get("type") == "watch"
+    if watched and v.get("viewer") and finished(v):
+        return str(v["viewer"]), int(v["video_id"]), int(v.get("received_ms") or event.ts_ms)
     if event.topic == topics.INTERACTIONS and v.get("type") == "like.added":
         return f"u:{v['user_id']}", int(v["video_id"]), event.ts_ms
     return None

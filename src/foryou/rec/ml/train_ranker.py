@@ -11,7 +11,9 @@ trained again on every row.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,34 +30,46 @@ from foryou.rec.ranking import FEATURES
 MIN_ROWS = 100
 
 
+@dataclass(frozen=True)
 class Rows:
-    """A training set as the arrays the ranker takes."""
+    """A training set as the arrays the ranker takes: one row per shown item."""
 
-    def __init__(self, table: pa.Table, platform: Platform) -> None:
+    served_ms: npt.NDArray[np.int64]
+    viewers: npt.NDArray[np.int64]
+    videos: npt.NDArray[np.int64]
+    features: npt.NDArray[np.float64]
+    captions: npt.NDArray[np.float32]
+    labels: npt.NDArray[np.float32]  # (rows, len(TASKS))
+    served_score: npt.NDArray[np.float64]  # what the feed scored them with
+
+    @classmethod
+    def shown(cls, table: pa.Table, platform: Platform) -> Rows:
+        """The rows the viewer was shown (an impression or a watch followed)."""
         shown = table.filter(
             pc.or_(table["impressed"], pc.greater(table["watch_ratio"], pa.scalar(0.0)))
         )
-        self.served_ms = shown["served_ms"].to_numpy()
-        self.viewers = np.array([viewer_id(v) for v in shown["viewer"].to_pylist()], dtype=np.int64)
-        self.videos = shown["video_id"].to_numpy().astype(np.int64)
-        self.features = np.column_stack(
-            [shown[f"f_{name}"].to_numpy(zero_copy_only=False) for name in FEATURES]
-        ).astype(np.float64)
-        self.features = np.nan_to_num(self.features)
-        self.captions = captions(platform, self.videos.tolist())
-        self.labels = np.column_stack(
-            [shown[t].to_numpy(zero_copy_only=False).astype(np.float32) for t in TASKS]
+        videos = shown["video_id"].to_numpy().astype(np.int64)
+
+        def column(name: str) -> npt.NDArray[Any]:
+            return shown[name].to_numpy(zero_copy_only=False)
+
+        return cls(
+            served_ms=column("served_ms"),
+            viewers=np.array([viewer_id(v) for v in shown["viewer"].to_pylist()], np.int64),
+            videos=videos,
+            features=np.nan_to_num(
+                np.column_stack([column(f"f_{n}") for n in FEATURES]).astype(np.float64)
+            ),
+            captions=captions(platform, videos.tolist()),
+            labels=np.column_stack([column(t).astype(np.float32) for t in TASKS]),
+            served_score=column("score").astype(np.float64),
         )
-        self.served_score = shown["score"].to_numpy(zero_copy_only=False).astype(np.float64)
 
     def __len__(self) -> int:
         return len(self.videos)
 
     def take(self, mask: npt.NDArray[np.bool_]) -> Rows:
-        out = object.__new__(Rows)
-        for name, value in vars(self).items():
-            setattr(out, name, value[mask])
-        return out
+        return Rows(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
 
     def fit(self, ranker: Ranker) -> list[float]:
         return ranker.fit(self.viewers, self.videos, self.features, self.captions, self.labels)
@@ -70,7 +84,7 @@ class Rows:
 async def served_rows(platform: Platform, days: float, window_s: float) -> Rows:
     with tempfile.TemporaryDirectory(prefix="foryou-train-") as tmp:
         files = await lake_files(platform, datasets.TOPICS, days, Path(tmp))
-        return Rows(datasets.build(files, FEATURES, window_s), platform)
+        return Rows.shown(datasets.build(files, FEATURES, window_s), platform)
 
 
 async def train_ranker(
