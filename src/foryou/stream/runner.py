@@ -22,6 +22,9 @@ class Processor:
     handle: Handler
     batch: int = 1000  # the most events one call to handle gets
     linger_s: float = 0.0  # how long a batch waits to fill up (fewer, larger writes)
+    # Its state lives in this process (the in-process kv, the ANN index), so each new
+    # process rebuilds it by replaying the log from the start.
+    replay_at_start: bool = False
 
 
 async def run(
@@ -35,9 +38,13 @@ async def run(
     reopened, which redelivers it, so the processor must be idempotent."""
     batch = processor.batch
     backoff = 0.1
+    rewind = processor.replay_at_start
     while not stop.is_set():
         consumer = log_.consumer(processor.name, processor.topics)
         try:
+            if rewind:  # consumers start lazily, so this one polls from the log's start
+                await log_.reset_group(processor.name, processor.topics)
+                rewind = False
             while not stop.is_set():
                 events = await consumer.poll(max_records=batch, timeout_s=idle_timeout_s)
                 if not events:
