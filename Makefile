@@ -4,15 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data
 
-.PHONY: install run test services lint bench clean
+.PHONY: install web run test services lint bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+# The browser app (web/): TypeScript built by Vite into the package's static files, which
+# `foryou serve` serves. Rebuilt when its sources change; the build is not committed.
+WEB_OUT := src/foryou/static/index.html
+WEB_SRC := $(shell find web/src -type f) web/index.html web/vite.config.ts web/tsconfig.json
+
+web: $(WEB_OUT)
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "make web needs Node.js 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	cd web && npm ci --silent
+	touch $@
+
+$(WEB_OUT): web/node_modules/.installed $(WEB_SRC)
+	cd web && npm run --silent build
 
 run: install
 	$(BIN)/foryou serve --host 127.0.0.1 --port 8000 --data-dir $(DATA_DIR)
@@ -37,4 +52,4 @@ bench: install
 	$(BIN)/python bench/bench_online.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache web/node_modules src/foryou/static

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Make sure the servers the test suite talks to answer on loopback: Redis (6379),
 # PostgreSQL (5432, user postgres without password) and MariaDB (3306, root without
-# password), and that a Java runtime is there for Spark. Starts what is installed but stopped;
-# installs from Debian's packages what is missing (needs root). Idempotent: does nothing when
-# all of them are there.
+# password), and that a Java runtime (for Spark) and Chromium (for the browser tests) are
+# there. Starts what is installed but stopped; installs from Debian's packages what is missing
+# (needs root). Idempotent: does nothing when all of them are there.
 set -euo pipefail
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -63,8 +63,13 @@ ensure_java() {  # the Spark training-set job runs on the JVM
   command -v java >/dev/null || apt_install default-jre-headless
 }
 
+ensure_chromium() {  # the browser tests drive Debian's Chromium through Playwright
+  command -v chromium >/dev/null || apt_install chromium
+}
+
 ensure_redis
 ensure_postgres
 ensure_mariadb
 ensure_java
-echo "local-services: redis, postgresql and mariadb answer on loopback; java is installed"
+ensure_chromium
+echo "local-services: redis, postgresql and mariadb answer on loopback; java and chromium are installed"

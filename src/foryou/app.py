@@ -33,6 +33,7 @@ from foryou.rec.ml.online import OnlineLoop
 from foryou.rec.ml.serving import ranking, retrieval
 from foryou.settings import Settings, load_settings
 from foryou.stream import runner
+from foryou.webapp import install as install_webapp
 
 API_PREFIX = "/api/v1"
 UPLOAD_PATHS = (f"{API_PREFIX}/videos", f"{API_PREFIX}/uploads")
@@ -104,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             dependencies=[Depends(rate_limit)],
             responses=problem_responses(),
         )
+
+    install_webapp(app)
 
     if settings.cors_origins:
         app.add_middleware(
