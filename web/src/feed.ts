@@ -87,9 +87,14 @@ export function mountFeed(outlet: HTMLElement, source: Source, label: string, em
     if (slot) void slot.play();
   });
 
+  let skipping = false; // the video on screen failed: move on as soon as there is a next one
+  const skip = () => {
+    skipping = current + 1 >= slots.length;
+    if (!skipping) go(current + 1);
+  };
   const events = {
     failed: (slot: Slot) => {
-      if (slots[current] === slot) window.setTimeout(() => go(current + 1), 900);
+      if (slots[current] === slot) window.setTimeout(skip, 900);
     },
     soundChanged: renderSound,
   };
@@ -145,6 +150,7 @@ export function mountFeed(outlet: HTMLElement, source: Source, label: string, em
       }
       end.replaceChildren();
       if (atEnd && slots[firstNew]) track.scrollTo({ top: slots[firstNew].el.offsetTop });
+      if (skipping) skip();
       if (slots.length === 0) end.append(empty);
       else if (done) end.append(h("p", { class: "muted" }, "You're all caught up."));
     } catch (err) {
