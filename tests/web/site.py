@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,9 @@ class Site:
 
     def grant_moderator(self, username: str) -> None:
         args = ["users", "grant", username, "moderator", "--data-dir", str(self.data_dir)]
-        result = CliRunner().invoke(cli, args)
+        # Playwright's sync API keeps an event loop on this thread; the command runs its own.
+        with ThreadPoolExecutor(1) as thread:
+            result = thread.submit(CliRunner().invoke, cli, args).result()
         assert result.exit_code == 0, result.output
 
     def post_video(
