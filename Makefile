@@ -29,7 +29,9 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 $(WEB_OUT): web/node_modules/.installed $(WEB_SRC)
 	cd web && npm run --silent build
 
+# A new data directory opens onto a living platform: demo creators, clips and viewing.
 run: install
+	@test -e $(DATA_DIR) || $(BIN)/foryou seed --demo --data-dir $(DATA_DIR)
 	$(BIN)/foryou serve --host 127.0.0.1 --port 8000 --data-dir $(DATA_DIR)
 
 # The suite talks to real PostgreSQL, MariaDB and Redis servers on loopback.

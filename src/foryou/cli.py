@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from foryou.demo import DEFAULT_VIDEOS, DEFAULT_VIEWERS
+from foryou.demo.vocabulary import CREATORS
 from foryou.platform.registry import redact
 from foryou.settings import CONFIG_FILE_ENV, Settings, load_settings
 
@@ -311,13 +314,7 @@ def evaluate(
         console.print(f"[red]--export: the folder {export.parent} does not exist[/]")
         raise typer.Exit(2)
     with Progress(console=console) as bar:
-        tasks: dict[str, Any] = {}
-
-        def step(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=total)
-            bar.update(tasks[name], completed=done, total=total)
-
+        step = _bar_per_step(bar)
         try:
             job = (
                 ordered.run(dataset, k=k, windows=windows, epochs=epochs, steps=step)
@@ -333,6 +330,18 @@ def evaluate(
         _print_prequential(report)
     else:
         _print_eval(report, export)
+
+
+def _bar_per_step(bar: Any) -> Callable[[str, int, int], None]:
+    """A ``steps(name, done, total)`` callback that gives each named step a bar of its own."""
+    tasks: dict[str, Any] = {}
+
+    def step(name: str, done: int, total: int) -> None:
+        if name not in tasks:
+            tasks[name] = bar.add_task(name, total=total)
+        bar.update(tasks[name], completed=done, total=total)
+
+    return step
 
 
 def _print_eval(report: Any, export: Path | None) -> None:
@@ -362,6 +371,77 @@ def _print_eval(report: Any, export: Path | None) -> None:
     if export is not None:
         offline.export(report, export)
         console.print(f"wrote the feed's top {k} lists to {export}")
+
+
+@app.command()
+def seed(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="demo creators, clips and viewers (required)")
+    ] = False,
+    videos: Annotated[int, typer.Option(min=1, max=500, help="clips to make")] = DEFAULT_VIDEOS,
+    creators: Annotated[int, typer.Option(min=1, max=len(CREATORS), help="demo creators")] = len(
+        CREATORS
+    ),
+    viewers: Annotated[
+        int, typer.Option(min=1, max=500, help="simulated viewers")
+    ] = DEFAULT_VIEWERS,
+    random_seed: Annotated[int, typer.Option("--seed", help="the same seed, the same demo")] = 7,
+    data_dir: DataDirOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Fill a new platform with demo creators, clips drawn by ffmpeg (through the upload
+    path and the media jobs) and simulated viewing, so For You has something to learn from.
+    Run it before `foryou serve`, not beside it; a platform with the demo is left as it is."""
+    from rich.progress import Progress
+
+    from foryou.demo.seed import DemoExists, seed_demo
+
+    if not demo:
+        console.print("[red]nothing to seed: pass --demo[/red]")
+        raise typer.Exit(2)
+    settings = _settings(config, data_dir)
+    with Progress(console=console) as bar:
+        job = seed_demo(
+            settings,
+            videos=videos,
+            creators=creators,
+            viewers=viewers,
+            seed=random_seed,
+            steps=_bar_per_step(bar),
+        )
+        try:
+            summary = asyncio.run(job)
+        except DemoExists as exc:
+            bar.stop()
+            console.print(f"[yellow]{exc}[/yellow]")
+            return
+        except Exception as exc:  # the message, not a stack trace, for a newcomer
+            bar.stop()
+            console.print(f"[red]seeding stopped:[/red] {exc}")
+            if settings.data_dir.exists():
+                console.print(
+                    f"{settings.data_dir} keeps what was done so far: remove it, or choose "
+                    "another --data-dir, to seed again"
+                )
+            raise typer.Exit(1) from None
+    _print_seed(summary, settings)
+
+
+def _print_seed(summary: Any, settings: Settings) -> None:
+    from foryou.demo.seed import PASSWORD
+
+    did = summary.did
+    console.print(
+        f"[green]demo seeded[/green] in {summary.seconds:.0f} s into {settings.data_dir}: "
+        f"{summary.creators} creators, {summary.ready} videos ready, {summary.viewers} viewers "
+        f"({did['impression']} impressions, {did['watch']} watches, {did['like']} likes, "
+        f"{did['comment']} comments, {did['share']} shares, {did['follow']} follows)"
+    )
+    for line in summary.not_ready:
+        console.print(f"[yellow]not ready:[/yellow] {line}")
+    if not summary.text:
+        console.print("this ffmpeg cannot draw text here, so the clips carry no titles")
+    console.print(f"log in as any demo account (e.g. lina.cooks) with the password {PASSWORD!r}")
 
 
 @app.command()
