@@ -14,6 +14,7 @@ from foryou.deps import rate_limit
 from foryou.domains.accounts.views import router as accounts_router
 from foryou.domains.interactions.views import router as interactions_router
 from foryou.domains.moderation.views import router as moderation_router
+from foryou.domains.search.views import router as search_router
 from foryou.domains.videos.progress_views import router as video_events_router
 from foryou.domains.videos.tus import TUS_RESPONSE_HEADERS
 from foryou.domains.videos.upload_views import build_router as build_uploads_router
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         build_uploads_router(max_upload_bytes=settings.max_upload_bytes),
         interactions_router,
         moderation_router,
+        search_router,
         feed_router,
     ):
         app.include_router(

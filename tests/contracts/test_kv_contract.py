@@ -255,6 +255,16 @@ async def test_zincrby_and_zscores(kv: KV, key: Callable[[str], str]) -> None:
     assert await kv.zrevrange_by_score(k, limit=5) == [("a", 3.5), ("b", -1.0)]
 
 
+async def test_zcard(kv: KV, key: Callable[[str], str]) -> None:
+    z = key("z")
+    assert await kv.zcard(z) == 0
+    await kv.zadd(z, {"a": 1.0, "b": 2.0})
+    await kv.zadd(z, {"a": 3.0})  # a rescore is not a new member
+    assert await kv.zcard(z) == 2
+    await kv.zrem(z, "a", "b")
+    assert await kv.zcard(z) == 0
+
+
 async def test_bitmaps(kv: KV, key: Callable[[str], str]) -> None:
     k = key("bits")
     assert await kv.getbits(k, [0, 7, 1000]) == [False, False, False]

@@ -70,6 +70,11 @@ def _load() -> Any:
     return _model
 
 
+def loaded() -> bool:
+    """Whether this process has the model already (request handlers must not load it)."""
+    return _model is not None
+
+
 def embed_texts(texts: list[str]) -> npt.NDArray[np.float32]:
     """One L2-normalised float32 row of ``DIM`` values per text (an empty text too)."""
     if not texts:

@@ -6,9 +6,9 @@ the seen filter, recent positives, decayed creator and hashtag affinities, not-i
 Per user: region and followees; interests given at signup seed the hashtag affinities.
 Per video pair: co-engagement (finished or liked by the same viewer). Trending: decayed
 engagement over everyone, and per region (the event's, else the user's profile region).
-Indexes of published videos by creator and by hashtag feed the sources. A per-partition
-watermark in kv skips records already applied, so a replay of the log changes nothing (a
-crash mid-batch can re-apply at most that one batch).
+Indexes of published videos by creator and by hashtag feed the sources. Per-partition
+watermarks (``foryou.stream.watermarks``) skip records already applied, so a replay of the
+log changes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from foryou.rec import features as f
 from foryou.stream import topics
 from foryou.stream.catalog import recency_score
 from foryou.stream.runner import Processor
+from foryou.stream.watermarks import Watermarks
 
 NAME = "features"
 COMPLETE_RATIO = 0.9
@@ -224,13 +225,9 @@ async def apply(platform: Platform, events: list[Event]) -> None:
     await batch.prefetch(
         {int(e.value["video_id"]) for e in events if e.value.get("video_id") is not None}
     )
-    marks: dict[str, int] = {}
+    marks = Watermarks(platform.kv, NAME)
     for event in events:
-        mark_key = f"wm:{NAME}:{event.topic}:{event.partition}"
-        if mark_key not in marks:
-            raw = await platform.kv.get(mark_key)
-            marks[mark_key] = int(raw) if raw else -1
-        if event.offset <= marks[mark_key]:
+        if not await marks.advance(event):
             continue  # applied before: a replay or a redelivery
         v = event.value
         if event.topic == topics.VIDEOS:
@@ -241,9 +238,7 @@ async def apply(platform: Platform, events: list[Event]) -> None:
             await batch.interaction(v)
         elif event.topic == topics.USERS:
             await batch.user(v)
-        marks[mark_key] = event.offset
-    for mark_key, offset in marks.items():
-        await platform.kv.set(mark_key, str(offset).encode())
+    await marks.save()
 
 
 def processor(platform: Platform) -> Processor:

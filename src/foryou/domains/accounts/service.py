@@ -114,6 +114,7 @@ async def signup(
         "user.created",
         user_id=user.id,
         username=username,
+        display_name=user.display_name,
         region=user.region,
         interests=interests or [],
     )

@@ -57,6 +57,10 @@ class KV(Protocol):
         """Keep only the ``keep`` highest-scored members."""
         ...
 
+    async def zcard(self, key: str) -> int:
+        """How many members a sorted set has (0 when missing)."""
+        ...
+
     async def zincrby(self, key: str, member: str, amount: float) -> float:
         """Add to a member's score (missing = 0); the new score."""
         ...

@@ -137,6 +137,10 @@ class MemoryKV:
             zset.trim(keep)
             self._drop_if_empty(key, zset)
 
+    async def zcard(self, key: str) -> int:
+        zset = self._zset(key)
+        return 0 if zset is None else len(zset.scores)
+
     async def zincrby(self, key: str, member: str, amount: float) -> float:
         self._purge()
         zset = self._zset(key)

@@ -87,6 +87,9 @@ class RedisKV:
     async def ztrim(self, key: str, keep: int) -> None:
         await self._redis.zremrangebyrank(key, 0, -max(keep, 0) - 1)
 
+    async def zcard(self, key: str) -> int:
+        return int(await self._redis.zcard(key))
+
     async def zincrby(self, key: str, member: str, amount: float) -> float:
         return float(cast(float, await self._redis.zincrby(key, amount, member)))
 
