@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_models.py
 	$(BIN)/python bench/bench_online.py
+	$(BIN)/python bench/bench_swipe.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache web/node_modules src/foryou/static

@@ -179,3 +179,36 @@ def test_a_video_that_cannot_play_is_skipped(
         "Skipped"
     )
     assert playing(phone) != broken["id"]
+
+
+def test_search_finds_videos_people_and_hashtags(
+    site: Site, desktop: Page, world: dict[str, Any]
+) -> None:
+    creator = world["creator"]["user"]["username"]
+    desktop.goto("/search")
+    desktop.get_by_label("Search", exact=True).fill("cooking")
+    desktop.get_by_role("button", name="Search").click()
+    for video in world["videos"]:
+        expect(desktop.locator(f'a.tile[href="/v/{video["id"]}"]')).to_be_visible()
+    screenshot(desktop, "search-desktop")
+
+    desktop.goto(f"/search?q={creator[:6]}&type=users")
+    expect(desktop.locator(f'a.row[href="/@{creator}"]')).to_be_visible()
+
+    desktop.get_by_label("Search", exact=True).fill("#cooking")
+    desktop.get_by_role("button", name="Search").click()
+    expect(desktop).to_have_url(f"{site.url}/tag/cooking")
+    expect(desktop.get_by_role("heading", level=1)).to_have_text("#cooking")
+    expect(desktop.locator("a.tile")).to_have_count(len(world["videos"]))
+
+
+def test_the_caption_box_suggests_hashtags(site: Site, phone: Page, world: dict[str, Any]) -> None:
+    log_in(phone, site.signup("writer"))
+    phone.goto("/upload")
+    caption = phone.get_by_label("Caption")
+    caption.press_sequentially("Dinner #coo")
+    option = phone.get_by_role("option", name="#cooking")
+    expect(option).to_be_visible()
+    caption.press("ArrowDown")
+    caption.press("Enter")
+    expect(caption).to_have_value("Dinner #cooking ")
