@@ -26,7 +26,7 @@ from foryou.rec import features as f
 from foryou.stream import topics
 from foryou.stream.catalog import recency_score
 from foryou.stream.runner import Processor
-from foryou.stream.watermarks import Watermarks
+from foryou.stream.watermarks import apply_new
 
 NAME = "features"
 COMPLETE_RATIO = 0.9
@@ -225,20 +225,13 @@ async def apply(platform: Platform, events: list[Event]) -> None:
     await batch.prefetch(
         {int(e.value["video_id"]) for e in events if e.value.get("video_id") is not None}
     )
-    marks = Watermarks(platform.kv, NAME)
-    for event in events:
-        if not await marks.advance(event):
-            continue  # applied before: a replay or a redelivery
-        v = event.value
-        if event.topic == topics.VIDEOS:
-            await batch.video(v)
-        elif event.topic == topics.WATCH:
-            await batch.watch(v)
-        elif event.topic == topics.INTERACTIONS:
-            await batch.interaction(v)
-        elif event.topic == topics.USERS:
-            await batch.user(v)
-    await marks.save()
+    handlers = {
+        topics.VIDEOS: batch.video,
+        topics.WATCH: batch.watch,
+        topics.INTERACTIONS: batch.interaction,
+        topics.USERS: batch.user,
+    }
+    await apply_new(platform.kv, NAME, events, handlers)
 
 
 def processor(platform: Platform) -> Processor:

@@ -23,7 +23,7 @@ from foryou.stream import topics
 from foryou.stream.catalog import recency_score
 from foryou.stream.features import TRENDING, finished
 from foryou.stream.runner import Processor
-from foryou.stream.watermarks import Watermarks
+from foryou.stream.watermarks import apply_new
 
 NAME = "search"
 TRENDING_TAGS = "trending_tags"  # a decayed counter in the feature store's format
@@ -154,20 +154,13 @@ async def apply(platform: Platform, events: list[Event]) -> None:
     await batch.prefetch(
         {int(e.value["video_id"]) for e in events if e.value.get("video_id") is not None}
     )
-    marks = Watermarks(platform.kv, NAME)
-    for event in events:
-        if not await marks.advance(event):
-            continue  # applied before: a replay or a redelivery
-        v = event.value
-        if event.topic == topics.VIDEOS:
-            await batch.video(v)
-        elif event.topic == topics.USERS:
-            await batch.user(v)
-        elif event.topic == topics.INTERACTIONS:
-            await batch.interaction(v)
-        elif event.topic == topics.WATCH:
-            await batch.watch(v)
-    await marks.save()
+    handlers = {
+        topics.VIDEOS: batch.video,
+        topics.USERS: batch.user,
+        topics.INTERACTIONS: batch.interaction,
+        topics.WATCH: batch.watch,
+    }
+    await apply_new(platform.kv, NAME, events, handlers)
 
 
 def processor(platform: Platform) -> Processor:

@@ -7,8 +7,13 @@ batch is applied, so a crash mid-batch can re-apply at most that one batch.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
 from foryou.platform.events import Event
 from foryou.platform.kv import KV
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class Watermarks:
@@ -30,3 +35,14 @@ class Watermarks:
     async def save(self) -> None:
         for key, offset in self._marks.items():
             await self.kv.set(key, str(offset).encode())
+
+
+async def apply_new(
+    kv: KV, processor: str, events: list[Event], handlers: Mapping[str, Handler]
+) -> None:
+    """Hands each event not applied before to its topic's handler, then saves the marks."""
+    marks = Watermarks(kv, processor)
+    for event in events:
+        if await marks.advance(event):
+            await handlers[event.topic](event.value)
+    await marks.save()

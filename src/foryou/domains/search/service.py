@@ -71,7 +71,8 @@ async def search_videos(
         await ix.intersect_page(platform.kv, keys, ix.decode_cursor(cursor), limit + 1), limit
     )
     ids = [int(member) for member, _ in rows]
-    if cursor is None and next_cursor is None:
+    # Words are topped up with captions about the same thing; a #tag asks for that tag only.
+    if cursor is None and next_cursor is None and not q.lstrip().startswith("#"):
         ids += await _similar(platform, q, set(ids), limit - len(ids))
     return Page(items=await _render_videos(platform, ids, viewer), next_cursor=next_cursor)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AfterValidator
 
 from foryou.deps import Limit, MaybeUser, PlatformDep
 from foryou.domains.accounts.schemas import UserPublic
@@ -23,30 +22,25 @@ from foryou.domains.videos.schemas import VideoPublic
 router = APIRouter(tags=["search"])
 
 
-def _searchable(q: str) -> str:
-    if not index.words(q):
-        raise ValueError("type at least one letter or digit to search for")
-    return q
-
-
-# The pattern documents what the validator checks, so generated clients and the schema agree.
+# No pattern: "has a letter" in any script is not something a JSON Schema pattern can say the
+# way Python's \w does. A query without one (punctuation only) simply finds nothing.
 SearchQuery = Annotated[
     str,
     Query(
         min_length=1,
         max_length=100,
-        json_schema_extra={"pattern": r"\w"},
-        description="words, a #hashtag or an @name (1-100 characters, at least one letter)",
+        description="words, a #hashtag or an @name (1-100 characters)",
     ),
-    AfterValidator(_searchable),
 ]
 SearchCursor = Annotated[
     str | None,
     Query(pattern=index.CURSOR_PATTERN, description="next_cursor of the previous page"),
 ]
+# No pattern: hashtags are letters of any script, which a JSON Schema pattern cannot say the
+# way Python's \w does; a tag no caption can carry simply has no videos.
 TagPath = Annotated[
     str,
-    Path(pattern=r"^#?\w{1,100}$", description="a hashtag, with or without its '#'"),
+    Path(min_length=1, max_length=101, description="a hashtag, with or without its '#'"),
 ]
 
 
@@ -64,6 +58,8 @@ async def search(
 ) -> Page[VideoPublic] | Page[UserPublic] | Page[HashtagRef]:
     """Videos (every word in the caption or hashtags, newest first), users (by username or
     display-name prefix, most followed first) or hashtags (by prefix, most used first)."""
+    if not index.words(q):
+        return Page(items=[], next_cursor=None)
     if type == "users":
         return await service.search_users(platform, q=q, limit=limit, cursor=cursor)
     if type == "hashtags":
@@ -75,6 +71,8 @@ async def search(
 async def suggest(q: SearchQuery, platform: PlatformDep) -> Suggestions:
     """Typeahead: users and hashtags starting with what was typed (``@`` or ``#`` first
     narrows it to one kind)."""
+    if not index.words(q):
+        return Suggestions(users=[], hashtags=[])
     return await service.suggest(platform, q=q)
 
 
