@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from foryou.webapp import STATIC
 from tests.conftest import settings_for
 from tests.live import live_server
-from tests.web.site import Site
+from tests.web.site import PASSWORD, Site
 
 CHROMIUM = os.environ.get("FORYOU_TEST_CHROMIUM", "/usr/bin/chromium")
 # Chromium's own calls home would be refused here, many at a time: keep it quiet.
@@ -89,3 +89,12 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def log_in(page: Page, user: dict[str, Any]) -> None:
+    """Logs in and lands on settings: a feed page would spend the small catalog."""
+    page.goto("/login?next=/settings")
+    page.get_by_label("Username").fill(user["user"]["username"])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Profile")).to_be_visible()

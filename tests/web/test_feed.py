@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-from tests.web.conftest import screenshot
-from tests.web.site import PASSWORD, Site
+from tests.web.conftest import log_in, screenshot
+from tests.web.site import Site
 
 XSS = '<img src=x onerror="window.__xss=1">'
 
@@ -48,15 +48,6 @@ def events_in(request: Request) -> list[dict[str, Any]]:
 
 def is_events_post(request: Request) -> bool:
     return request.url.endswith("/api/v1/events") and request.method == "POST"
-
-
-def log_in(page: Page, user: dict[str, Any]) -> None:
-    """Logs in and lands on settings: a feed page would spend the small catalog."""
-    page.goto("/login?next=/settings")
-    page.get_by_label("Username").fill(user["user"]["username"])
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Profile")).to_be_visible()
 
 
 def test_the_feed_plays_swipes_and_reports_what_was_watched(

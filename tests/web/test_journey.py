@@ -10,9 +10,8 @@ from playwright.sync_api import Page, Route, expect
 
 from tests.conftest import unique_name
 from tests.media.clips import make_clip
-from tests.web.conftest import BLOCKED_WORD, screenshot
+from tests.web.conftest import BLOCKED_WORD, log_in, screenshot
 from tests.web.site import PASSWORD, Site
-from tests.web.test_feed import log_in
 
 
 def sign_up(page: Page) -> str:

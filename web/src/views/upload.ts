@@ -12,6 +12,11 @@ const CHUNK_BYTES = 2 * 1024 * 1024; // each acknowledged chunk is kept by the s
 const RETRY_MS = [0, 1000, 3000, 5000, 10000, 20000];
 const VIDEO_OF = "foryou.upload-video:"; // upload URL → the video it becomes
 
+/** Where an upload's video id is kept: by the upload URL's path, however it was written. */
+function videoKey(uploadUrl: string): string {
+  return VIDEO_OF + new URL(uploadUrl, location.href).pathname;
+}
+
 export function uploadView(_params: Record<string, string>, outlet: HTMLElement): () => void {
   if (!requireLogin("Log in to post videos.")) return () => undefined;
   const abort = new AbortController();
@@ -72,7 +77,7 @@ export function uploadView(_params: Record<string, string>, outlet: HTMLElement)
         const id = res.getHeader("Foryou-Video-Id");
         if (id && req.getMethod() === "POST") {
           videoId = id;
-          localStorage.setItem(VIDEO_OF + res.getHeader("Location"), id);
+          localStorage.setItem(videoKey(res.getHeader("Location") ?? ""), id);
         }
       },
       onShouldRetry: (err) => {
@@ -85,9 +90,9 @@ export function uploadView(_params: Record<string, string>, outlet: HTMLElement)
         status.textContent = `Uploading… ${bar.value}%`;
       },
       onSuccess: () => {
-        const url = upload?.url ?? "";
-        videoId ??= localStorage.getItem(VIDEO_OF + new URL(url, location.href).pathname);
-        localStorage.removeItem(VIDEO_OF + new URL(url, location.href).pathname);
+        const key = videoKey(upload?.url ?? "");
+        videoId ??= localStorage.getItem(key);
+        localStorage.removeItem(key);
         if (videoId) processing(videoId);
       },
       onError: (err) => {
@@ -108,8 +113,7 @@ export function uploadView(_params: Record<string, string>, outlet: HTMLElement)
     void upload.findPreviousUploads().then((previous) => {
       if (previous.length && upload) {
         upload.resumeFromPreviousUpload(previous[0]);
-        const path = new URL(previous[0].uploadUrl ?? "", location.href).pathname;
-        videoId = localStorage.getItem(VIDEO_OF + path);
+        videoId = localStorage.getItem(videoKey(previous[0].uploadUrl ?? ""));
         status.textContent = "Resuming the earlier upload…";
       }
       upload?.start();
