@@ -4,11 +4,13 @@ keeps its diversity caps, and answers through failures."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
+import pytest
 
 from foryou.rec import ann, selection
 from foryou.rec import features as f
@@ -33,7 +35,7 @@ from tests.rec.catalog import (
 async def test_a_viewers_history_keeps_the_order_they_finished_videos_in(
     api: httpx.AsyncClient,
 ) -> None:
-    """Watches applied in one batch share a clock reading; the history still lists the
+    """Watches sent together share their time to the millisecond; the history still lists the
     latest first (not by video id), which is what "the latest N positives" read."""
     platform = platform_of(api)
     [author] = await creators(api, 1)
@@ -48,6 +50,37 @@ async def test_a_viewers_history_keeps_the_order_they_finished_videos_in(
         assert [int(member) for member, _ in rows] == finished[::-1]
 
     await eventually(in_order)
+
+
+async def test_a_watch_counts_as_of_when_it_happened(api: httpx.AsyncClient) -> None:
+    """A queued watch sent later decays from the time the client gave, one from the future
+    counts as of its arrival, and one older than the counters' two days adds to the
+    viewer's history but to no counter."""
+    platform = platform_of(api)
+    [author] = await creators(api, 1)
+    recent, future, stale = await ready_videos(platform, author, ["recent", "future", "stale"])
+    now = time.time()
+    at = {recent: now - 6 * 3600, future: now + 86_400, stale: now - 3 * 86_400}
+    device = new_device()
+    await send_events(
+        api,
+        device,
+        [
+            {**watch(v, completed=True), "ts": datetime.fromtimestamp(t, UTC).isoformat()}
+            for v, t in at.items()
+        ],
+    )
+    viewer = f"d:{device['Foryou-Device-Id']}"
+
+    async def applied() -> None:
+        rows = await platform.kv.zrevrange_by_score(f"uh:{viewer}", limit=10)
+        assert {int(member) for member, _ in rows} == set(at)
+
+    await eventually(applied)
+    plays = await f.read_decayed(platform.kv, "plays", [str(v) for v in at], time.time())
+    assert plays[0] == pytest.approx(2**-0.5, rel=0.01)  # six hours at a 12-hour half-life
+    assert plays[1] == pytest.approx(1.0, rel=0.01)
+    assert plays[2] == 0.0
 
 
 async def test_the_feed_adapts_within_a_session(api: httpx.AsyncClient) -> None:

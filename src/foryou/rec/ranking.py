@@ -2,9 +2,12 @@
 
 Until a trained ranker is loaded, a candidate's value is (per play, from decayed counters
 with weak priors): P(complete) + 4·P(like) + 8·P(share), plus the viewer's affinity for the
-creator and hashtags (tanh-squashed), 2 × the cosine between the viewer and the video in the
-live two-tower model (``learned_affinity``, 0 until one is live), a popularity term
-log(1 + trending) and a freshness bonus that halves every day. The other terms are online
+creator and hashtags (tanh-squashed), 2.5 × the cosine between the viewer and the video in
+the live two-tower model (``learned_affinity``, 0 until one is live), a popularity term
+0.3 · log(1 + trending) and a freshness bonus that halves every day. The learned and
+popularity weights were chosen on ``foryou eval``'s two datasets (bench/README.md): trending
+counts the last day or so, and what is popular now is a strong prior for what a viewer
+picks next. The other terms are online
 features, so the model reacts within seconds to what viewers do.
 """
 
@@ -31,8 +34,8 @@ WEIGHTS = {
     "like": 4.0,
     "share": 8.0,
     "affinity": 0.8,
-    "learned": 2.0,  # per unit of cosine with the live two-tower's viewer vector
-    "popularity": 0.1,
+    "learned": 2.5,  # per unit of cosine with the live two-tower's viewer vector
+    "popularity": 0.3,
     "freshness": 0.3,
 }
 FOLLOWING_BONUS = 0.3

@@ -26,7 +26,7 @@ from foryou.rec import features as f
 from foryou.stream import topics
 from foryou.stream.catalog import recency_score
 from foryou.stream.runner import Processor
-from foryou.stream.watermarks import apply_new
+from foryou.stream.watermarks import Handler, apply_new
 
 NAME = "features"
 COMPLETE_RATIO = 0.9
@@ -50,6 +50,15 @@ def watch_ratio(v: dict[str, Any]) -> float:
 def finished(v: dict[str, Any]) -> bool:
     """A watch that counts as a completion: the feature store's and the trainers' positive."""
     return bool(v.get("completed")) or watch_ratio(v) >= COMPLETE_RATIO
+
+
+def event_time(v: dict[str, Any], wall: float) -> float:
+    """When the event happened, in seconds: the time a client gave (a queued watch sent on
+    reconnect happened earlier), else when the server minted it; never after it arrived or
+    after ``wall``. Decayed features count by it, so a consumer catching up on a backlog, or a
+    replay of history, ages events as they aged, not as they were read."""
+    times = [t for t in (v.get("ts_ms"), v.get("received_ms")) if isinstance(t, int) and t > 0]
+    return min([*(t / 1000 for t in times), wall])
 
 
 def region_key(user_id: int | str) -> str:
@@ -79,7 +88,8 @@ async def video_meta(platform: Platform, video_ids: list[int]) -> list[dict[str,
 class _Batch:
     def __init__(self, platform: Platform) -> None:
         self.platform, self.kv = platform, platform.kv
-        self.now = time.time()
+        self.wall = time.time()
+        self.now = self.wall  # the current event's time (``event_time``)
         self._positives = 0  # so far in this batch: orders the history within it
         self._meta: dict[int, dict[str, Any] | None] = {}
         self._regions: dict[int, str | None] = {}
@@ -94,7 +104,16 @@ class _Batch:
             self._meta[video_id] = (await video_meta(self.platform, [video_id]))[0]
         return self._meta[video_id]
 
+    def timed(self, handler: Handler) -> Handler:
+        async def run(v: dict[str, Any]) -> None:
+            self.now = event_time(v, self.wall)
+            await handler(v)
+
+        return run
+
     async def decay(self, name: str, member: str | int, amount: float) -> None:
+        if not f.counted(self.now, self.wall):  # a day key no read adds
+            return
         await f.add_decayed(self.kv, name, str(member), amount, self.now)
 
     async def region(self, v: dict[str, Any]) -> str | None:
@@ -133,8 +152,8 @@ class _Batch:
                 for key, partner in ((f"co:{other}", str(video_id)), (f"co:{video_id}", other)):
                     await self.kv.zincrby(key, partner, 1.0)
                     await self.kv.ztrim(key, CO_ENGAGEMENT_CAP)
-        # A batch shares one clock reading; a microsecond per positive keeps the history in log
-        # order within it, so "the latest N" are the latest, not the lowest video ids.
+        # Events may share a timestamp; a microsecond per positive keeps the history in log
+        # order within the batch, so "the latest N" are the latest, not the lowest video ids.
         self._positives += 1
         await self.kv.zadd(history, {str(video_id): self.now + self._positives * 1e-6})
         await self.kv.ztrim(history, f.HISTORY_CAP)
@@ -231,6 +250,7 @@ async def apply(platform: Platform, events: list[Event]) -> None:
         topics.INTERACTIONS: batch.interaction,
         topics.USERS: batch.user,
     }
+    handlers = {topic: batch.timed(handler) for topic, handler in handlers.items()}
     await apply_new(platform.kv, NAME, events, handlers)
 
 

@@ -19,7 +19,6 @@ from foryou.platform.kv import KV
 
 HALF_LIFE_S = 12 * 3600
 DAY_S = 86_400
-KEY_TTL_S = 3 * DAY_S
 # The seen filter grows with use: layers of 2 KiB, each taking SEEN_LAYER_ITEMS videos
 # (~0.5 % false positives when full), so a light viewer costs 2 KiB, not a heavy one's size.
 # After SEEN_LAYERS layers the oldest is cleared and reused.
@@ -47,6 +46,12 @@ def _day(now: float) -> int:
 
 def _weight(now: float) -> float:
     return 2 ** ((now - _day(now) * DAY_S) / HALF_LIFE_S)
+
+
+def counted(at: float, now: float) -> bool:
+    """Whether an event at ``at`` still counts in reads at ``now``: reads add today's and
+    yesterday's sets only."""
+    return _day(at) >= _day(now) - 1
 
 
 def decayed_key(name: str, day: int) -> str:

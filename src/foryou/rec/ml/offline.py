@@ -116,7 +116,7 @@ async def trained_platform(
             await platform.start_minting()
             step("publishing the catalog", 0, 1)
             videos = await replay.publish_catalog(
-                platform, catalog.tolist(), replay.captions(folder)
+                platform, catalog.tolist(), replay.captions(folder), train.ts
             )
             step("publishing the catalog", 1, 1)
             await replay.replay(
@@ -127,7 +127,7 @@ async def trained_platform(
             step("stream processors", 1, 1)
             await train_retrieval(
                 platform,
-                days=1,
+                days=(time.time() - videos.shift_s - float(train.ts.min())) / 86_400 + 1,
                 config=TwoTowerConfig(epochs=epochs),
                 progress=lambda epoch, _: step("training", epoch, 2 * epochs),
             )

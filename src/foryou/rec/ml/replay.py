@@ -1,11 +1,15 @@
 """A dataset replayed into a platform through the production path, for ``foryou eval``.
 
 Each item becomes a ready public video (its title as the caption, its categories as
-hashtags; one creator per item, since the datasets name none) published ``CATALOG_AGE_DAYS``
-before the replay, as a catalog that was there before the interactions, stored as a row on its shard
-and announced on the videos topic as the media pipeline announces it. Each training
-interaction becomes a finished watch by ``u:<user_id>``, appended in time order through the
-same ingest call as ``POST /api/v1/events``. The stream processors then apply the log as
+hashtags; one creator per item, since the datasets name none) published before the first
+interaction and at least ``CATALOG_AGE_DAYS`` before the replay, as a catalog that was there
+before the interactions, stored as a row on its shard and announced on the videos topic as
+the media pipeline announces it. Each training interaction becomes a finished watch by
+``u:<user_id>``, appended in time order through the same ingest call as
+``POST /api/v1/events``, carrying the dataset's time moved so that the training
+interactions end now (``Catalog.shift_s``), as a client's queued watches carry theirs: the
+decayed features then see the dataset's recent past as recent. A dataset without times
+(``ts`` 0) arrives all at once. The stream processors then apply the log as
 ``foryou serve`` does: feature store, catalog, caption vectors, lake.
 """
 
@@ -13,11 +17,13 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow.parquet as pq
 
 from foryou import stream
@@ -43,6 +49,7 @@ Progress = Callable[[int, int], None]  # (done, total)
 class Catalog:
     video_of: dict[int, int]  # dataset item id -> video id
     item_of: dict[int, int]  # video id -> dataset item id
+    shift_s: float  # added to a dataset time to give the replayed event's
 
 
 def captions(folder: Path) -> dict[int, str]:
@@ -63,10 +70,16 @@ def _hashtag(category: str) -> str:
     return "#" + re.sub(r"\W+", "", category.lower())
 
 
-async def publish_catalog(platform: Platform, items: list[int], texts: dict[int, str]) -> Catalog:
-    """Every item as a ready public video."""
+async def publish_catalog(
+    platform: Platform, items: list[int], texts: dict[int, str], times: npt.NDArray[np.int64]
+) -> Catalog:
+    """Every item as a ready public video, for interactions at dataset ``times`` (seconds)."""
     rng = np.random.default_rng(0)
-    published_ms = int(time.time() * 1000) - CATALOG_AGE_DAYS * 86_400_000
+    now = time.time()
+    first, last = (float(times.min()), float(times.max())) if len(times) else (0.0, 0.0)
+    shift_s = now - last
+    first_s = first + shift_s
+    published_ms = int(min(now - CATALOG_AGE_DAYS * 86_400, first_s - 86_400) * 1000)
     videos = []
     for n, item in enumerate(items):
         author_id = new_id(int(rng.integers(LOGICAL_SHARDS)))
@@ -96,7 +109,7 @@ async def publish_catalog(platform: Platform, items: list[int], texts: dict[int,
     ]
     await topics.append(platform.events, topics.VIDEOS, records)
     video_of = {item: v.id for item, v in zip(items, videos, strict=True)}
-    return Catalog(video_of, {v: item for item, v in video_of.items()})
+    return Catalog(video_of, {v: item for item, v in video_of.items()}, shift_s)
 
 
 def replay_order(interactions: Interactions) -> np.ndarray:
@@ -117,13 +130,18 @@ async def replay(
     catalog: Catalog,
     progress: Progress | None = None,
 ) -> None:
-    """Append the interactions as finished watches in time order (``order``)."""
+    """Append the interactions as finished watches in time order (``replay_order``), each at
+    its dataset time plus ``catalog.shift_s`` (the platform counts none later than it arrives)."""
     order = replay_order(interactions)
     users, items = interactions.users[order].tolist(), interactions.items[order].tolist()
+    times = (interactions.ts[order] + catalog.shift_s).tolist()
     for start in range(0, len(order), WINDOW):
         by_viewer: dict[int, list[WatchEvent]] = {}
-        for user, item in zip(
-            users[start : start + WINDOW], items[start : start + WINDOW], strict=True
+        for user, item, at in zip(
+            users[start : start + WINDOW],
+            items[start : start + WINDOW],
+            times[start : start + WINDOW],
+            strict=True,
         ):
             by_viewer.setdefault(user, []).append(
                 WatchEvent.model_construct(  # trusted values: no request-shape checks
@@ -132,6 +150,7 @@ async def replay(
                     watched_ms=DURATION_MS,
                     duration_ms=DURATION_MS,
                     completed=True,
+                    ts=datetime.fromtimestamp(at, UTC),
                 )
             )
         for user, events in by_viewer.items():
