@@ -132,6 +132,20 @@ async def test_incr_keeps_existing_ttl(kv: KV, key: Callable[[str], str]) -> Non
     assert await kv.get(key("n")) is None
 
 
+async def test_zincrby_ttl_set_once(kv: KV, key: Callable[[str], str]) -> None:
+    window = 0.3
+    assert await kv.zincrby(key("z"), "a", 1.0, ttl_s=window) == 1.0
+    await asyncio.sleep(0.15)
+    assert await kv.zincrby(key("z"), "a", 2.0, ttl_s=window) == 3.0
+    left = await kv.ttl(key("z"))
+    assert left is not None and left < window - 0.1  # later writes did not extend it
+
+    await asyncio.sleep(left + 0.05)
+    assert await kv.zscores(key("z"), ["a"]) == [None]
+    await kv.zincrby(key("z"), "a", 1.0)
+    assert await kv.ttl(key("z")) is None  # no ttl_s, no expiry
+
+
 async def test_zadd_and_reverse_range(kv: KV, key: Callable[[str], str]) -> None:
     z = key("z")
     assert await kv.zrevrange_by_score(z) == []

@@ -55,7 +55,7 @@ async def test_a_viewers_history_keeps_the_order_they_finished_videos_in(
 async def test_a_watch_counts_as_of_when_it_happened(api: httpx.AsyncClient) -> None:
     """A queued watch sent later decays from the time the client gave, one from the future
     counts as of its arrival, and one older than the counters' two days adds to the
-    viewer's history but to no counter."""
+    viewer's history but to no counter. Each day's counter set expires."""
     platform = platform_of(api)
     [author] = await creators(api, 1)
     recent, future, stale = await ready_videos(platform, author, ["recent", "future", "stale"])
@@ -81,6 +81,9 @@ async def test_a_watch_counts_as_of_when_it_happened(api: httpx.AsyncClient) -> 
     assert plays[0] == pytest.approx(2**-0.5, rel=0.01)  # six hours at a 12-hour half-life
     assert plays[1] == pytest.approx(1.0, rel=0.01)
     assert plays[2] == 0.0
+    today = f.decayed_key("plays", int(time.time() // f.DAY_S))
+    left = await platform.kv.ttl(today)
+    assert left is not None and f.KEY_TTL_S - 60 < left <= f.KEY_TTL_S  # day sets expire
 
 
 async def test_the_feed_adapts_within_a_session(api: httpx.AsyncClient) -> None:

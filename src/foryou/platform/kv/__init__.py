@@ -61,8 +61,11 @@ class KV(Protocol):
         """How many members a sorted set has (0 when missing)."""
         ...
 
-    async def zincrby(self, key: str, member: str, amount: float) -> float:
-        """Add to a member's score (missing = 0); the new score."""
+    async def zincrby(
+        self, key: str, member: str, amount: float, *, ttl_s: float | None = None
+    ) -> float:
+        """Add to a member's score (missing = 0); the new score. ``ttl_s`` gives a set with no
+        expiry (a new one) one; an expiry already set is kept, so writes do not extend it."""
         ...
 
     async def zscores(self, key: str, members: Sequence[str]) -> list[float | None]:

@@ -141,11 +141,15 @@ class MemoryKV:
         zset = self._zset(key)
         return 0 if zset is None else len(zset.scores)
 
-    async def zincrby(self, key: str, member: str, amount: float) -> float:
+    async def zincrby(
+        self, key: str, member: str, amount: float, *, ttl_s: float | None = None
+    ) -> float:
         self._purge()
         zset = self._zset(key)
         if zset is None:
             zset = self._data[key] = _SortedSet()
+        if key not in self._deadlines:
+            self._expire(key, ttl_s)
         score = zset.scores.get(member, 0.0) + amount
         zset.add({member: score})
         return score

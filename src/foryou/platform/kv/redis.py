@@ -90,8 +90,16 @@ class RedisKV:
     async def zcard(self, key: str) -> int:
         return int(await self._redis.zcard(key))
 
-    async def zincrby(self, key: str, member: str, amount: float) -> float:
-        return float(cast(float, await self._redis.zincrby(key, amount, member)))
+    async def zincrby(
+        self, key: str, member: str, amount: float, *, ttl_s: float | None = None
+    ) -> float:
+        if ttl_s is None:
+            return float(cast(float, await self._redis.zincrby(key, amount, member)))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zincrby(key, amount, member)
+            pipe.pexpire(key, _ms(ttl_s), nx=True)  # NX: only a set without one, i.e. new
+            score, _ = await pipe.execute()
+        return float(score)
 
     async def zscores(self, key: str, members: Sequence[str]) -> list[float | None]:
         if not members:

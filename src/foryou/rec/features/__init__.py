@@ -2,8 +2,9 @@
 
 Decayed counters use forward decay: an event at time t adds ``w * 2^((t - L) / H)`` to a
 sorted set tagged with the landmark L (the start of its UTC day), so a read needs no
-write-back: ``(today + yesterday * 2^(-24h/H)) * 2^(-(now - L)/H)``. Contributions older
-than two days are dropped with their key (their weight is below 2^-4 at H = 12 h).
+write-back: ``(today + yesterday * 2^(-24h/H)) * 2^(-(now - L)/H)``. Older day sets are
+never read (their weight is below 2^-2 at H = 12 h) and expire ``KEY_TTL_S`` after they
+were created.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from foryou.platform.kv import KV
 
 HALF_LIFE_S = 12 * 3600
 DAY_S = 86_400
+KEY_TTL_S = 3 * DAY_S  # a day's set is read through the next day
 # The seen filter grows with use: layers of 2 KiB, each taking SEEN_LAYER_ITEMS videos
 # (~0.5 % false positives when full), so a light viewer costs 2 KiB, not a heavy one's size.
 # After SEEN_LAYERS layers the oldest is cleared and reused.
@@ -59,7 +61,9 @@ def decayed_key(name: str, day: int) -> str:
 
 
 async def add_decayed(kv: KV, name: str, member: str, amount: float, now: float) -> None:
-    await kv.zincrby(decayed_key(name, _day(now)), member, amount * _weight(now))
+    await kv.zincrby(
+        decayed_key(name, _day(now)), member, amount * _weight(now), ttl_s=KEY_TTL_S
+    )
 
 
 async def read_decayed(
