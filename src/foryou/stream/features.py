@@ -244,14 +244,14 @@ async def apply(platform: Platform, events: list[Event]) -> None:
     await batch.prefetch(
         {int(e.value["video_id"]) for e in events if e.value.get("video_id") is not None}
     )
-    handlers = {
+    handlers: dict[str, Handler] = {
         topics.VIDEOS: batch.video,
         topics.WATCH: batch.watch,
         topics.INTERACTIONS: batch.interaction,
         topics.USERS: batch.user,
     }
-    handlers = {topic: batch.timed(handler) for topic, handler in handlers.items()}
-    await apply_new(platform.kv, NAME, events, handlers)
+    timed = {topic: batch.timed(handler) for topic, handler in handlers.items()}
+    await apply_new(platform.kv, NAME, events, timed)
 
 
 def processor(platform: Platform) -> Processor:

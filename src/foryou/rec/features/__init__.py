@@ -61,9 +61,7 @@ def decayed_key(name: str, day: int) -> str:
 
 
 async def add_decayed(kv: KV, name: str, member: str, amount: float, now: float) -> None:
-    await kv.zincrby(
-        decayed_key(name, _day(now)), member, amount * _weight(now), ttl_s=KEY_TTL_S
-    )
+    await kv.zincrby(decayed_key(name, _day(now)), member, amount * _weight(now), ttl_s=KEY_TTL_S)
 
 
 async def read_decayed(
