@@ -219,7 +219,8 @@ async def ready_video(
         body: dict[str, Any] = response.json()
         return body
 
-    return await eventually(is_ready)
+    # transcoding several rungs takes seconds alone and far longer beside the rest of the suite
+    return await eventually(is_ready, timeout=60.0)
 
 
 @pytest.fixture(scope="session")

@@ -83,7 +83,7 @@ async def test_rate_limits_per_client_and_for_auth(make_client: AppFactory, tmp_
     assert statuses == [404] * 5 + [429]
     limited = await api.get("/api/v1/users/nobody")
     assert limited.headers["content-type"] == "application/problem+json"
-    assert 1 <= int(limited.headers["retry-after"]) <= 61
+    assert 1 <= int(limited.headers["retry-after"]) <= 2 * 60
 
 
 async def test_auth_routes_have_a_tighter_budget(make_client: AppFactory, tmp_path: Path) -> None:
