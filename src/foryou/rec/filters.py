@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from foryou.rec import features as f
+from foryou.rec.features.shared import shared_rows
 from foryou.rec.pipeline import Candidate, FeedContext
 from foryou.stream.features import video_meta
 
@@ -11,7 +12,10 @@ NOPE_AFFINITY = -5.0  # a creator this disliked is not shown at all
 
 async def published(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
     """Only ready, public videos (the feature store holds metadata for exactly those)."""
-    metas = await video_meta(ctx.platform, [c.video_id for c in candidates])
+    platform = ctx.platform
+    metas = await shared_rows(
+        platform, "meta", [c.video_id for c in candidates], lambda ids: video_meta(platform, ids)
+    )
     kept = []
     for candidate, meta in zip(candidates, metas, strict=True):
         if meta is not None:

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from foryou.rec import features as f
 from foryou.rec import learned
+from foryou.rec.features.shared import shared_rows
 from foryou.rec.ml.serving import captions, ranking, viewer_id
 from foryou.rec.pipeline import Candidate, FeedContext
 
@@ -44,19 +45,27 @@ FOLLOWING_BONUS = 0.3
 async def hydrate(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
     """One row per candidate in ``ctx.features`` (columns named by FEATURES)."""
     kv = ctx.platform.kv
-    members = [str(c.video_id) for c in candidates]
-    columns = await f.read_decayed_many(kv, COUNTERS, members, ctx.now)
+
+    async def counters(video_ids: list[int]) -> list[tuple[float, ...]]:
+        columns = await f.read_decayed_many(kv, COUNTERS, [str(v) for v in video_ids], ctx.now)
+        return list(zip(*columns, strict=True))
+
     # (the trending column is global: regional popularity already chose the candidates)
+    shared = await shared_rows(ctx.platform, "counters", [c.video_id for c in candidates], counters)
     tags = sorted({t for c in candidates for t in c.hashtags})
     tag_affinity: dict[str, float] = {}
     if ctx.viewer is not None and tags:
         scores = await f.read_decayed(kv, f"ah:{ctx.viewer}", tags, ctx.now)
         tag_affinity = dict(zip(tags, scores, strict=True))
     creator_affinity = ctx.scratch.get("creator_affinity", {})
-    columns.append([creator_affinity.get(str(c.author_id), 0.0) for c in candidates])
-    columns.append([sum(tag_affinity.get(t, 0.0) for t in c.hashtags) for c in candidates])
-    columns.append(learned.affinity(ctx, candidates))
-    ctx.features = np.array(columns, dtype=np.float64).reshape(len(FEATURES), -1).T
+    ctx.features = np.column_stack(
+        [
+            np.array(shared, dtype=np.float64).reshape(-1, len(COUNTERS)),
+            [creator_affinity.get(str(c.author_id), 0.0) for c in candidates],
+            [sum(tag_affinity.get(t, 0.0) for t in c.hashtags) for c in candidates],
+            np.asarray(learned.affinity(ctx, candidates), dtype=np.float64),
+        ]
+    )
     ctx.feature_names = FEATURES
     for row, candidate in enumerate(candidates):
         candidate.row = row
