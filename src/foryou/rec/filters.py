@@ -20,7 +20,7 @@ async def published(ctx: FeedContext, candidates: list[Candidate]) -> list[Candi
     for candidate, meta in zip(candidates, metas, strict=True):
         if meta is not None:
             candidate.author_id = int(meta["author_id"])
-            candidate.hashtags = list(meta["hashtags"])
+            candidate.hashtags = meta["hashtags"]  # shared with the decode cache: read only
             candidate.created_ms = int(meta["created_ms"])
             kept.append(candidate)
     return kept

@@ -45,7 +45,7 @@ class Candidate:
     source: str  # the source that found it first: the item's reason
     detail: str | None = None
     author_id: int = 0
-    hashtags: list[str] = field(default_factory=list)
+    hashtags: Sequence[str] = ()
     created_ms: int = 0
     row: int = -1  # this candidate's row in FeedContext.features, once hydrated
     score: float = 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from foryou.rec import features as f
+from foryou.rec.features.shared import shared_rows
 from foryou.rec.pipeline import Candidate, FeedContext
 from foryou.stream.catalog import RECENT_KEY
 from foryou.stream.features import trending_name
@@ -30,18 +31,31 @@ async def _liked_most(ctx: FeedContext, affinities: str, limit: int) -> list[str
 
 
 async def fresh(ctx: FeedContext) -> list[Candidate]:
-    rows = await ctx.platform.kv.zrevrange_by_score(RECENT_KEY, limit=FRESH_POOL)
-    return [Candidate(v, "fresh", "new on foryou") for v in _ids(rows)]
+    kv = ctx.platform.kv
+
+    async def newest(_: list[str]) -> list[list[tuple[int, str]]]:
+        rows = await kv.zrevrange_by_score(RECENT_KEY, limit=FRESH_POOL)
+        return [[(v, "new on foryou") for v in _ids(rows)]]
+
+    [found] = await shared_rows(ctx.platform, "fresh", [""], newest)
+    return [Candidate(v, "fresh", detail) for v, detail in found]
 
 
 async def trending(ctx: FeedContext) -> list[Candidate]:
     """Popular in the viewer's region first (when known), then everywhere."""
-    kv, found = ctx.platform.kv, []
-    if ctx.region:
-        rows = await f.top_decayed(kv, trending_name(ctx.region), TRENDING_POOL // 2, ctx.now)
-        found = [Candidate(v, "trending", f"popular in {ctx.region}") for v in _ids(rows)]
-    rows = await f.top_decayed(kv, trending_name(None), TRENDING_POOL - len(found), ctx.now)
-    return found + [Candidate(v, "trending", "popular right now") for v in _ids(rows)]
+    kv, now = ctx.platform.kv, ctx.now
+
+    async def popular(regions: list[str]) -> list[list[tuple[int, str]]]:
+        [region] = regions
+        found = []
+        if region:
+            rows = await f.top_decayed(kv, trending_name(region), TRENDING_POOL // 2, now)
+            found = [(v, f"popular in {region}") for v in _ids(rows)]
+        rows = await f.top_decayed(kv, trending_name(None), TRENDING_POOL - len(found), now)
+        return [found + [(v, "popular right now") for v in _ids(rows)]]
+
+    [found] = await shared_rows(ctx.platform, "trending", [ctx.region or ""], popular)
+    return [Candidate(v, "trending", detail) for v, detail in found]
 
 
 async def following(ctx: FeedContext) -> list[Candidate]:

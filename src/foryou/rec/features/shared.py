@@ -1,18 +1,18 @@
-"""What every viewer reads alike about a video, kept in this process for a moment.
+"""What every viewer reads alike, kept in this process for a moment.
 
 A feed request hydrates a few hundred candidates, and most of them (trending, fresh, the
 busiest creators' videos) are on most other requests too. Their metadata and decayed
-counters do not depend on the viewer, so serving keeps each video's row for
-``SHARED_TTL_S`` and reads only the misses from kv: at 100 requests a second a trending
-video is read about once a second instead of 100 times. The price: a row may lag the
-feature store by up to ``SHARED_TTL_S``, in a count or in a video leaving the feeds after
-it was deleted or rejected.
+counters do not depend on the viewer, nor do the trending and fresh lists, so serving keeps
+each row for ``SHARED_TTL_S`` and reads only the misses from kv: at 100 requests a second
+a trending video is read about once a second instead of 100 times. The price: a row may
+lag the feature store by up to ``SHARED_TTL_S``, in a count, in a list's order, or in a
+video leaving the feeds after it was deleted or rejected.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
 from foryou.platform import Platform
@@ -20,6 +20,7 @@ from foryou.platform import Platform
 SHARED_TTL_S = 1.0
 SHARED_MAX = 50_000  # rows per kind; the oldest are dropped first
 
+K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 _MISSING = object()  # rows themselves may be None (a video not in the feature store)
 
@@ -27,31 +28,32 @@ _MISSING = object()  # rows themselves may be None (a video not in the feature s
 async def shared_rows(
     platform: Platform,
     kind: str,
-    video_ids: list[int],
-    load: Callable[[list[int]], Awaitable[list[T]]],
+    keys: list[K],
+    load: Callable[[list[K]], Awaitable[list[T]]],
 ) -> list[T]:
-    """Each video's row of ``kind``, from this process's copy when it is young enough, else
-    from ``load`` (called once, with the misses in order)."""
-    cache: dict[int, tuple[float, Any]] = platform.local.setdefault(f"shared_rows:{kind}", {})
+    """The row of ``kind`` for each key (a video id, or a region for region-wide lists), from
+    this process's copy when it is young enough, else from ``load`` (called once, with the
+    misses in order)."""
+    cache: dict[K, tuple[float, Any]] = platform.local.setdefault(f"shared_rows:{kind}", {})
     now = time.monotonic()
     rows: list[Any] = []
-    missing: list[int] = []
-    for video_id in video_ids:
-        hit = cache.get(video_id)
+    missing: list[K] = []
+    for key in keys:
+        hit = cache.get(key)
         if hit is not None and hit[0] > now:
             rows.append(hit[1])
         else:
             rows.append(_MISSING)
-            missing.append(video_id)
+            missing.append(key)
     if missing:
         loaded = iter(await load(missing))
         expires = now + SHARED_TTL_S
         for index, row in enumerate(rows):
             if row is _MISSING:
-                video_id = video_ids[index]
+                key = keys[index]
                 rows[index] = value = next(loaded)
-                cache.pop(video_id, None)  # re-inserted last, so eviction drops the oldest
-                cache[video_id] = (expires, value)
+                cache.pop(key, None)  # re-inserted last, so eviction drops the oldest
+                cache[key] = (expires, value)
         while len(cache) > SHARED_MAX:
             del cache[next(iter(cache))]
     return rows
