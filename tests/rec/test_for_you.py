@@ -17,7 +17,8 @@ from foryou.rec import features as f
 from foryou.rec.pipeline import DEGRADED, Candidate, FeedContext, SourceStage
 from foryou.rec.products import FOR_YOU
 from foryou.rec.ranking import FEATURES
-from foryou.stream.features import video_meta
+from foryou.stream.features import TRENDING, video_meta
+from foryou.stream.search import NEW_VIDEO, TRENDING_TAGS
 from tests.conftest import eventually, settings_for
 from tests.rec.catalog import (
     creators,
@@ -55,10 +56,12 @@ async def test_a_viewers_history_keeps_the_order_they_finished_videos_in(
 async def test_a_watch_counts_as_of_when_it_happened(api: httpx.AsyncClient) -> None:
     """A queued watch sent later decays from the time the client gave, one from the future
     counts as of its arrival, and one older than the counters' two days adds to the
-    viewer's history but to no counter. Each day's counter set expires."""
+    viewer's history but to no counter (the video's, or its hashtag's trending count).
+    Each day's counter set expires."""
     platform = platform_of(api)
     [author] = await creators(api, 1)
-    recent, future, stale = await ready_videos(platform, author, ["recent", "future", "stale"])
+    tags = ["recent", "future", "stale"]
+    recent, future, stale = await ready_videos(platform, author, [f"#{t}" for t in tags])
     now = time.time()
     at = {recent: now - 6 * 3600, future: now + 86_400, stale: now - 3 * 86_400}
     device = new_device()
@@ -81,6 +84,15 @@ async def test_a_watch_counts_as_of_when_it_happened(api: httpx.AsyncClient) -> 
     assert plays[0] == pytest.approx(2**-0.5, rel=0.01)  # six hours at a 12-hour half-life
     assert plays[1] == pytest.approx(1.0, rel=0.01)
     assert plays[2] == 0.0
+    watched = TRENDING["play"] + TRENDING["complete"]
+
+    async def tags_counted() -> None:  # each tag also counts once for being published
+        trending = await f.read_decayed(platform.kv, TRENDING_TAGS, tags, time.time())
+        assert trending == pytest.approx(
+            [2**-0.5 * watched + NEW_VIDEO, watched + NEW_VIDEO, NEW_VIDEO], rel=0.01
+        )
+
+    await eventually(tags_counted)
     today = f.decayed_key("plays", int(time.time() // f.DAY_S))
     left = await platform.kv.ttl(today)
     assert left is not None and f.KEY_TTL_S - 60 < left <= f.KEY_TTL_S  # day sets expire

@@ -3,7 +3,8 @@
 A feed page names ten videos that thousands of other pages also name (trending, fresh), so
 reading and rendering them on every request costs more than the whole pipeline. A cached
 card may lag by ``CARD_TTL_S`` in its counts and caption; whether a video may be shown at
-all is not taken from here but from the feature store, read fresh on every request.
+all is not taken from here but from the feature store (``foryou.rec.features.shared``:
+at most a second old).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import orjson
 from foryou.ids import timestamp_ms_of
 from foryou.platform import Platform
 from foryou.platform.events import Event
+from foryou.platform.kv import KV
 from foryou.rec import features as f
 from foryou.stream import topics
 from foryou.stream.catalog import recency_score
@@ -85,11 +86,37 @@ async def video_meta(platform: Platform, video_ids: list[int]) -> list[dict[str,
     return [_decode_meta(r) if r else None for r in raw]
 
 
-class _Batch:
-    def __init__(self, platform: Platform) -> None:
-        self.platform, self.kv = platform, platform.kv
+class EventClock:
+    """A batch's clock: ``now`` is the time of the event being applied (``event_time``), so
+    decayed counters count each event as of when it happened."""
+
+    def __init__(self, kv: KV) -> None:
+        self.kv = kv
         self.wall = time.time()
-        self.now = self.wall  # the current event's time (``event_time``)
+        self.now = self.wall
+
+    def timed(self, handlers: dict[str, Handler]) -> dict[str, Handler]:
+        """The handlers, each setting ``now`` to its event's time first."""
+
+        def clocked(handler: Handler) -> Handler:
+            async def run(v: dict[str, Any]) -> None:
+                self.now = event_time(v, self.wall)
+                await handler(v)
+
+            return run
+
+        return {topic: clocked(handler) for topic, handler in handlers.items()}
+
+    async def decay(self, name: str, member: str | int, amount: float) -> None:
+        if not f.counted(self.now, self.wall):  # a day key no read adds
+            return
+        await f.add_decayed(self.kv, name, str(member), amount, self.now)
+
+
+class _Batch(EventClock):
+    def __init__(self, platform: Platform) -> None:
+        super().__init__(platform.kv)
+        self.platform = platform
         self._positives = 0  # so far in this batch: orders the history within it
         self._meta: dict[int, dict[str, Any] | None] = {}
         self._regions: dict[int, str | None] = {}
@@ -103,18 +130,6 @@ class _Batch:
         if video_id not in self._meta:
             self._meta[video_id] = (await video_meta(self.platform, [video_id]))[0]
         return self._meta[video_id]
-
-    def timed(self, handler: Handler) -> Handler:
-        async def run(v: dict[str, Any]) -> None:
-            self.now = event_time(v, self.wall)
-            await handler(v)
-
-        return run
-
-    async def decay(self, name: str, member: str | int, amount: float) -> None:
-        if not f.counted(self.now, self.wall):  # a day key no read adds
-            return
-        await f.add_decayed(self.kv, name, str(member), amount, self.now)
 
     async def region(self, v: dict[str, Any]) -> str | None:
         """Where the event happened: its own hint, else the user's profile region."""
@@ -250,8 +265,7 @@ async def apply(platform: Platform, events: list[Event]) -> None:
         topics.INTERACTIONS: batch.interaction,
         topics.USERS: batch.user,
     }
-    timed = {topic: batch.timed(handler) for topic, handler in handlers.items()}
-    await apply_new(platform.kv, NAME, events, timed)
+    await apply_new(platform.kv, NAME, events, batch.timed(handlers))
 
 
 def processor(platform: Platform) -> Processor:

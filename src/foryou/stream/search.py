@@ -10,7 +10,6 @@ view and trending increments are guarded by watermarks, so a replay counts nothi
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import orjson
@@ -18,12 +17,11 @@ import orjson
 from foryou.domains.search import index as ix
 from foryou.platform import Platform
 from foryou.platform.events import Event
-from foryou.rec import features as f
 from foryou.stream import topics
 from foryou.stream.catalog import recency_score
-from foryou.stream.features import TRENDING, finished
+from foryou.stream.features import TRENDING, EventClock, finished
 from foryou.stream.runner import Processor
-from foryou.stream.watermarks import apply_new
+from foryou.stream.watermarks import Handler, apply_new
 
 NAME = "search"
 TRENDING_TAGS = "trending_tags"  # a decayed counter in the feature store's format
@@ -42,10 +40,9 @@ def _published(v: dict[str, Any]) -> bool:
     )
 
 
-class _Batch:
+class _Batch(EventClock):
     def __init__(self, platform: Platform) -> None:
-        self.kv = platform.kv
-        self.now = time.time()
+        super().__init__(platform.kv)
         self._docs: dict[int, dict[str, Any] | None] = {}
 
     async def prefetch(self, video_ids: set[int]) -> None:
@@ -77,7 +74,7 @@ class _Batch:
             await self.kv.zrem(ix.tag_key(tag), member)
         for tag in added:
             await self.kv.zadd(ix.tag_key(tag), {member: score})
-            await f.add_decayed(self.kv, TRENDING_TAGS, tag, NEW_VIDEO, self.now)
+            await self.decay(TRENDING_TAGS, tag, NEW_VIDEO)
         for tag in gone | added:
             await self._rescore_tag(tag)
         self._docs[video_id] = new
@@ -129,7 +126,7 @@ class _Batch:
     async def activity(self, video_id: int, action: str) -> None:
         doc = await self.doc(video_id)
         for tag in doc["tags"] if doc else []:
-            await f.add_decayed(self.kv, TRENDING_TAGS, tag, TRENDING[action], self.now)
+            await self.decay(TRENDING_TAGS, tag, TRENDING[action])
             if action == "play":
                 await self.kv.incr(tag_views_key(tag))
 
@@ -154,13 +151,13 @@ async def apply(platform: Platform, events: list[Event]) -> None:
     await batch.prefetch(
         {int(e.value["video_id"]) for e in events if e.value.get("video_id") is not None}
     )
-    handlers = {
+    handlers: dict[str, Handler] = {
         topics.VIDEOS: batch.video,
         topics.USERS: batch.user,
         topics.INTERACTIONS: batch.interaction,
         topics.WATCH: batch.watch,
     }
-    await apply_new(platform.kv, NAME, events, handlers)
+    await apply_new(platform.kv, NAME, events, batch.timed(handlers))
 
 
 def processor(platform: Platform) -> Processor:
