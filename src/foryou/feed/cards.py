@@ -10,6 +10,7 @@ at most a second old).
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
 from foryou.domains.videos import service as videos
 from foryou.domains.videos.schemas import VideoPublic
@@ -19,8 +20,11 @@ CARD_TTL_S = 30.0
 CARD_CACHE_MAX = 50_000
 
 
-def _cache(platform: Platform) -> dict[int, tuple[float, VideoPublic]]:
-    cache: dict[int, tuple[float, VideoPublic]] = platform.local.setdefault("feed_cards", {})
+def _cache(platform: Platform) -> OrderedDict[int, tuple[float, VideoPublic]]:
+    # an OrderedDict: dropping the oldest of a plain dict rescans its deleted slots each time
+    cache: OrderedDict[int, tuple[float, VideoPublic]] = platform.local.setdefault(
+        "feed_cards", OrderedDict()
+    )
     return cache
 
 
@@ -38,6 +42,7 @@ async def cards(platform: Platform, video_ids: list[int]) -> dict[int, VideoPubl
     for card in rendered:
         found[int(card.id)] = card
         cache[int(card.id)] = (now + CARD_TTL_S, card)
+        cache.move_to_end(int(card.id))
     while len(cache) > CARD_CACHE_MAX:  # oldest insertions first
-        del cache[next(iter(cache))]
+        cache.popitem(last=False)
     return found

@@ -12,6 +12,7 @@ video leaving the feeds after it was deleted or rejected.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
@@ -34,7 +35,10 @@ async def shared_rows(
     """The row of ``kind`` for each key (a video id, or a region for region-wide lists), from
     this process's copy when it is young enough, else from ``load`` (called once, with the
     misses in order)."""
-    cache: dict[K, tuple[float, Any]] = platform.local.setdefault(f"shared_rows:{kind}", {})
+    # an OrderedDict: dropping the oldest of a plain dict rescans its deleted slots each time
+    cache: OrderedDict[K, tuple[float, Any]] = platform.local.setdefault(
+        f"shared_rows:{kind}", OrderedDict()
+    )
     now = time.monotonic()
     rows: list[Any] = []
     missing: list[K] = []
@@ -52,8 +56,8 @@ async def shared_rows(
             if row is _MISSING:
                 key = keys[index]
                 rows[index] = value = next(loaded)
-                cache.pop(key, None)  # re-inserted last, so eviction drops the oldest
                 cache[key] = (expires, value)
+                cache.move_to_end(key)  # so eviction drops the oldest
         while len(cache) > SHARED_MAX:
-            del cache[next(iter(cache))]
+            cache.popitem(last=False)
     return rows
