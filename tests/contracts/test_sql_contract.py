@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from foryou import ids
 from foryou.domains.accounts.models import RefreshToken, User
@@ -80,6 +80,31 @@ async def test_rows_live_on_the_shard_their_id_names(sql: ShardedSQL) -> None:
     assert {sql.shard_of(u.id) for u in users} == set(range(SHARDS))  # both shards used
     groups = sql.group_by_shard(u.id for u in users)
     assert sorted(i for ids in groups.values() for i in ids) == sorted(u.id for u in users)
+
+
+async def test_read_gathers_rows_by_id_from_every_shard_and_sees_the_latest_commit(
+    sql: ShardedSQL,
+) -> None:
+    users = [_user(f"reader{i}") for i in range(12)]
+    for user in users:
+        async with sql.begin(sql.shard_of(user.id)) as session:
+            session.add(user)
+    table = User.__table__
+    by_id = select(table.c.id, table.c.username).where(
+        table.c.id.in_(bindparam("ids", expanding=True))
+    )
+    wanted = users[:8]
+    assert {sql.shard_of(u.id) for u in wanted} == set(range(SHARDS))
+    absent = new_id(logical_shard_of_name("nobody"))
+    rows = await sql.read([u.id for u in wanted] + [absent], by_id)
+    assert sorted(tuple(r) for r in rows) == sorted((u.id, u.username) for u in wanted)
+    assert await sql.read([], by_id) == []
+    async with sql.begin(sql.shard_of(wanted[0].id)) as session:  # a write after a read
+        await session.execute(
+            update(User).where(User.id == wanted[0].id).values(username="renamed")
+        )
+    [row] = await sql.read([wanted[0].id], by_id)
+    assert row.username == "renamed"
 
 
 async def test_a_failed_transaction_leaves_nothing(sql: ShardedSQL) -> None:

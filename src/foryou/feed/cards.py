@@ -34,15 +34,10 @@ async def cards(platform: Platform, video_ids: list[int]) -> dict[int, VideoPubl
     cache, now = _cache(platform), time.monotonic()
     found = {v: hit[1] for v in video_ids if (hit := cache.get(v)) and hit[0] > now}
     missing = [v for v in video_ids if v not in found]
-    rows = await videos.get_many_with_authors(platform, missing)
-    visible = [(video, author) for video, author in rows if videos.can_view(video, None)]
-    rendered = await videos.to_public(
-        platform, [v for v, _ in visible], None, authors={a.id: a for _, a in visible}
-    )
-    for card in rendered:
-        found[int(card.id)] = card
-        cache[int(card.id)] = (now + CARD_TTL_S, card)
-        cache.move_to_end(int(card.id))
+    for video_id, card in (await videos.public_many(platform, missing, None)).items():
+        found[video_id] = card
+        cache[video_id] = (now + CARD_TTL_S, card)
+        cache.move_to_end(video_id)
     while len(cache) > CARD_CACHE_MAX:  # oldest insertions first
         cache.popitem(last=False)
     return found

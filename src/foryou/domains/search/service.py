@@ -46,12 +46,8 @@ async def _render_videos(
 ) -> list[VideoPublic]:
     """Public views in the order given; what SQL says is no longer public is left out (the
     index may lag a write by a moment)."""
-    found = await videos.get_many_with_authors(platform, video_ids)
-    visible = {v.id: (v, a) for v, a in found if videos.can_view(v, None)}
-    ordered = [visible[i] for i in video_ids if i in visible]
-    return await videos.to_public(
-        platform, [v for v, _ in ordered], viewer, authors={a.id: a for _, a in ordered}
-    )
+    found = await videos.public_many(platform, video_ids, viewer)
+    return [found[i] for i in video_ids if i in found]
 
 
 async def _similar(platform: Platform, q: str, exclude: set[int], count: int) -> list[int]:
