@@ -43,13 +43,12 @@ async def not_unwanted(ctx: FeedContext, candidates: list[Candidate]) -> list[Ca
         return candidates
     kv = ctx.platform.kv
     nope = await kv.zscores(f"ni:{ctx.viewer}", [str(c.video_id) for c in candidates])
-    authors = sorted({str(c.author_id) for c in candidates})
-    affinity = dict(
-        zip(authors, await f.read_decayed(kv, f"ac:{ctx.viewer}", authors, ctx.now), strict=True)
-    )
-    ctx.scratch["creator_affinity"] = affinity
+    authors = sorted({c.author_id for c in candidates})
+    scores = await f.read_decayed(kv, f"ac:{ctx.viewer}", [str(a) for a in authors], ctx.now)
+    affinity = dict(zip(authors, scores, strict=True))
+    ctx.scratch["creator_affinity"] = affinity  # by author id
     return [
         c
         for c, no in zip(candidates, nope, strict=True)
-        if no is None and affinity[str(c.author_id)] > NOPE_AFFINITY
+        if no is None and affinity[c.author_id] > NOPE_AFFINITY
     ]

@@ -61,7 +61,7 @@ async def hydrate(ctx: FeedContext, candidates: list[Candidate]) -> list[Candida
     ctx.features = np.column_stack(
         [
             np.array(shared, dtype=np.float64).reshape(-1, len(COUNTERS)),
-            [creator_affinity.get(str(c.author_id), 0.0) for c in candidates],
+            [creator_affinity.get(c.author_id, 0.0) for c in candidates],
             [sum(tag_affinity.get(t, 0.0) for t in c.hashtags) for c in candidates],
             np.asarray(learned.affinity(ctx, candidates), dtype=np.float64),
         ]

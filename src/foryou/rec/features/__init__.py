@@ -79,13 +79,13 @@ async def read_decayed_many(
     now = time.time() if now is None else now
     day = _day(now)
     keys = [decayed_key(name, d) for name in names for d in (day, day - 1)]
-    scores = await kv.zscores_many(keys, members)
-    carry = 2 ** (-DAY_S / HALF_LIFE_S)
-    scale = 1 / _weight(now)
-    return [
-        [((t or 0.0) + (y or 0.0) * carry) * scale for t, y in zip(today, yesterday, strict=True)]
-        for today, yesterday in zip(scores[::2], scores[1::2], strict=True)
-    ]
+    # (2 * names) x members; a member a set lacks reads None, which numpy makes NaN
+    scores = np.array(await kv.zscores_many(keys, members), dtype=np.float64).reshape(
+        len(keys), len(members)
+    )
+    np.nan_to_num(scores, copy=False, nan=0.0)
+    totals = (scores[0::2] + scores[1::2] * 2 ** (-DAY_S / HALF_LIFE_S)) / _weight(now)
+    return cast(list[list[float]], totals.tolist())
 
 
 async def top_decayed(
