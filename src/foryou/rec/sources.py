@@ -9,7 +9,7 @@ from foryou.stream.catalog import RECENT_KEY
 from foryou.stream.features import trending_name
 
 FRESH_POOL = 50
-TRENDING_POOL = 50
+TRENDING_POOL = 100
 PER_TAG, PER_CREATOR, PER_SEED = 25, 10, 10
 TOP_TAGS, TOP_CREATORS, SEEDS = 4, 4, 5
 FOLLOWEES, PER_FOLLOWEE = 30, 4  # the most recently followed
