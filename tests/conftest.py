@@ -193,15 +193,19 @@ async def upload(
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-    """Retry an async assertion until it passes: stream processors are asynchronous."""
+    """Retry an async assertion until it passes: stream processors are asynchronous. The
+    pause grows from 20 ms to 0.5 s, so a long wait (a transcode) polls the API about twice
+    a second, well inside a user's rate limit, where 50 a second ran into it."""
     deadline = asyncio.get_running_loop().time() + timeout
+    pause = 0.02
     while True:
         try:
             return await check()
         except AssertionError:
             if asyncio.get_running_loop().time() > deadline:
                 raise
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, 0.5)
 
 
 async def ready_video(
