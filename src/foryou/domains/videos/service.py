@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +36,28 @@ def not_found(video_id: int) -> Problem:
     )
 
 
-def can_view(video: Video, viewer: Principal | None) -> bool:
+class PublicFields(Protocol):
+    """What a public view reads of a video: a ``Video``, or a row of ``_PUBLIC_ROWS``."""
+
+    id: int
+    author_id: int
+    caption: str
+    hashtags: list[str]
+    duration_ms: int | None
+    width: int | None
+    height: int | None
+    status: str
+    status_detail: str
+    progress: int
+    visibility: str
+    view_count: int
+    like_count: int
+    comment_count: int
+    share_count: int
+    playback: dict[str, Any] | None
+
+
+def can_view(video: PublicFields, viewer: Principal | None) -> bool:
     if viewer is not None and (viewer.user_id == video.author_id or viewer.is_moderator):
         return True
     return video.status == "ready" and video.visibility == "public"
@@ -237,30 +258,10 @@ async def to_public(
     ]
 
 
-# What a public view needs, as plain rows: ORM objects cost more than the read itself.
+# Those fields and the author's names, as plain rows: ORM objects cost more than the read.
 _PUBLIC_ROWS = (
     select(
-        *(
-            Video.__table__.c[name]
-            for name in (
-                "id",
-                "author_id",
-                "caption",
-                "hashtags",
-                "duration_ms",
-                "width",
-                "height",
-                "status",
-                "status_detail",
-                "progress",
-                "visibility",
-                "view_count",
-                "like_count",
-                "comment_count",
-                "share_count",
-                "playback",
-            )
-        ),
+        *(Video.__table__.c[name] for name in PublicFields.__annotations__),
         User.__table__.c.username,
         User.__table__.c.display_name,
     )
@@ -274,16 +275,12 @@ async def public_many(
 ) -> dict[int, VideoPublic]:
     """Public views of those videos anyone may see (the rest left out), by ID: the feed's
     and search's hot path, one ``ShardedSQL.read`` of plain rows."""
-    rows = [
-        row
-        for row in await platform.sql.read(video_ids, _PUBLIC_ROWS)
-        if can_view(cast(Video, row), None)
-    ]
+    rows = [row for row in await platform.sql.read(video_ids, _PUBLIC_ROWS) if can_view(row, None)]
     liked = await _liked(platform, viewer.user_id, [r.id for r in rows]) if viewer else set()
     return {
         row.id: _public(
             platform,
-            cast(Video, row),  # a row with the same names as the Video columns it reads
+            row,
             AuthorRef(id=row.author_id, username=row.username, display_name=row.display_name),
             (row.id in liked) if viewer else None,
         )
@@ -292,7 +289,7 @@ async def public_many(
 
 
 def _public(
-    platform: Platform, video: Video, author: AuthorRef, liked_by_me: bool | None
+    platform: Platform, video: PublicFields, author: AuthorRef, liked_by_me: bool | None
 ) -> VideoPublic:
     return VideoPublic(
         id=video.id,

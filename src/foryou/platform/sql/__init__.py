@@ -124,13 +124,15 @@ class ShardedSQL:
     async def read(self, ids: Iterable[int], statement: Select[Any]) -> list[Row[Any]]:
         """``statement`` on every shard holding some of the IDs, its expanding bind parameter
         ``ids`` set to that shard's; plain rows, in the shards' order."""
-        groups = self.group_by_shard(ids)
-        local = {s: part for s, part in groups.items() if self._readers[s] is not None}
-        reads = [
-            self._read_async(s, part, statement) for s, part in groups.items() if s not in local
-        ]
+        local: list[tuple[Engine, list[int]]] = []
+        reads = []
+        for shard, part in self.group_by_shard(ids).items():
+            if (reader := self._readers[shard]) is not None:
+                local.append((reader, part))
+            else:
+                reads.append(self._read_async(shard, part, statement))
         if local:
-            reads.append(asyncio.to_thread(self._read_local, local, statement))
+            reads.append(asyncio.to_thread(_read_local, local, statement))
         return [row for rows in await asyncio.gather(*reads) for row in rows]
 
     async def _read_async(
@@ -138,15 +140,6 @@ class ShardedSQL:
     ) -> list[Row[Any]]:
         async with self.engines[shard].connect() as conn:
             return list((await conn.execute(statement, {"ids": ids})).all())
-
-    def _read_local(self, groups: dict[int, list[int]], statement: Select[Any]) -> list[Row[Any]]:
-        rows: list[Row[Any]] = []
-        for shard, ids in groups.items():
-            reader = self._readers[shard]
-            assert reader is not None
-            with reader.connect() as conn:
-                rows += conn.execute(statement, {"ids": ids}).all()
-        return rows
 
     @asynccontextmanager
     async def session(self, shard: int) -> AsyncIterator[AsyncSession]:
@@ -177,6 +170,15 @@ class ShardedSQL:
         for reader in self._readers:
             if reader is not None:
                 reader.dispose()
+
+
+def _read_local(parts: list[tuple[Engine, list[int]]], statement: Select[Any]) -> list[Row[Any]]:
+    """Every local shard's part in one worker-thread call (one hop off the loop, not one each)."""
+    rows: list[Row[Any]] = []
+    for reader, ids in parts:
+        with reader.connect() as conn:
+            rows += conn.execute(statement, {"ids": ids}).all()
+    return rows
 
 
 def open_sql(urls: Sequence[str]) -> ShardedSQL:
