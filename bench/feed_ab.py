@@ -35,6 +35,8 @@ from pathlib import Path
 import bench_feed as bf
 import numpy as np
 from bench_api import run_wrk
+from prometheus_client import REGISTRY
+from prometheus_client.metrics import MetricWrapperBase
 from rich.progress import Progress
 
 from foryou.settings import Settings
@@ -106,7 +108,11 @@ class Held:
 
     def reload(self, *modules: str) -> None:
         for name in modules:
-            importlib.reload(importlib.import_module(name))
+            module = importlib.import_module(name)
+            for value in vars(module).values():  # the reloaded module registers them again
+                if isinstance(value, MetricWrapperBase):
+                    REGISTRY.unregister(value)
+            importlib.reload(module)
         products = importlib.reload(importlib.import_module("foryou.rec.products"))
         for_you = importlib.import_module("foryou.feed.for_you")
         bf.FOR_YOU = for_you.FOR_YOU = products.FOR_YOU  # type: ignore[attr-defined]
