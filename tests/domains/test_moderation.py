@@ -59,7 +59,7 @@ async def _held_video(
         seen = await client.get(f"/api/v1/videos/{video['id']}", headers=author["headers"])
         assert seen.json()["progress"] == 100
 
-    await eventually(all_rungs)
+    await eventually(all_rungs, timeout=60.0)  # the last rungs transcode after "ready"
     platform = _platform(client)
     async with platform.sql.begin(platform.sql.shard_of(int(video["id"]))) as session:
         row = await session.get(Video, int(video["id"]))
