@@ -10,7 +10,9 @@ ends with ``<<< done`` on stdout:
 
     stages RUNS            the pipeline in-process: CPU per run, p50/p99 per stage
     wrk SECONDS [CONNS]    closed loop over HTTP: req/s, p50/p99, server CPU per request
-    open RATE SECONDS      open loop at RATE req/s
+    open RATE SECONDS      open loop at RATE req/s, with the server loop's stalls and the
+                           garbage collections that caused them
+    young THRESHOLD        gc.set_threshold(THRESHOLD, ...): A/B the young generation
     reload MODULE ...      importlib.reload each, then the For You product again, so an
                            edited stage is measured against the same world without a rebuild
     rss                    this process's RSS and peak
@@ -23,11 +25,14 @@ over minutes, so the first run of a session is slower whichever code it runs.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import gc
 import importlib
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -45,6 +50,55 @@ from foryou.settings import Settings
 def cpu_s() -> float:
     t = os.times()
     return t.user + t.system
+
+
+class LoopStalls:
+    """While in use: the server loop's stalls (a tick every TICK_S that ran over STALL_S
+    late) and the garbage collections on the loop's thread that took over GC_S."""
+
+    TICK_S, STALL_S, GC_S = 0.005, 0.04, 0.02
+
+    def __init__(self, server: bf.InProcessServer) -> None:
+        self.server = server
+        self.stalls: list[float] = []
+        self.collections: list[tuple[int, float]] = []  # (generation, seconds)
+        self._gc_began = 0.0
+
+    def __enter__(self) -> LoopStalls:
+        gc.callbacks.append(self._on_gc)
+        self._ticking = asyncio.run_coroutine_threadsafe(self._tick(), self.server.loop)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._ticking.cancel()
+        gc.callbacks.remove(self._on_gc)
+
+    async def _tick(self) -> None:
+        while True:
+            began = time.perf_counter()
+            await asyncio.sleep(self.TICK_S)
+            if (late := time.perf_counter() - began - self.TICK_S) > self.STALL_S:
+                self.stalls.append(late)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if threading.current_thread() is not self.server.thread:
+            return
+        if phase == "start":
+            self._gc_began = time.perf_counter()
+        elif (took := time.perf_counter() - self._gc_began) > self.GC_S:
+            self.collections.append((info["generation"], took))
+
+    def __str__(self) -> str:
+        by_gen = {g: [ms for gen, ms in self.collections if gen == g] for g in range(3)}
+        gcs = ", ".join(
+            f"gen {g} {len(t)}x max {max(t, default=0) * 1000:.0f} ms" for g, t in by_gen.items()
+        )
+        return (
+            f"loop stalls > {self.STALL_S * 1000:.0f} ms: {len(self.stalls)}, "
+            f"{sum(self.stalls) * 1000:.0f} ms in all, longest "
+            f"{max(self.stalls, default=0) * 1000:.0f} ms; collections > "
+            f"{self.GC_S * 1000:.0f} ms: {gcs}"
+        )
 
 
 class Held:
@@ -100,11 +154,17 @@ class Held:
         )
 
     def open(self, rate: str, seconds: str) -> None:
-        load = bf.open_loop(self.server.url, self.requests, float(rate), float(seconds))
+        with LoopStalls(self.server) as stalls:
+            load = bf.open_loop(self.server.url, self.requests, float(rate), float(seconds))
         print(
             f"open {rate} req/s, {seconds} s: {load.rps:.1f} served, p50 {load.p50_ms:.1f} "
             f"p99 {load.p99_ms:.1f} ms, errors {load.errors}"
         )
+        print(f"  {stalls}")
+
+    def young(self, threshold: str) -> None:
+        gc.set_threshold(int(threshold), *gc.get_threshold()[1:])
+        print("gc thresholds", gc.get_threshold())
 
     def reload(self, *modules: str) -> None:
         for name in modules:
@@ -133,7 +193,7 @@ def main() -> int:
     args = parser.parse_args()
     env = os.environ
     held = Held(int(env.get("V", 1_000_000)), int(env.get("U", 20_000)), int(env.get("N", 100_000)))
-    commands = {"stages", "wrk", "open", "reload", "rss"}
+    commands = {"stages", "wrk", "open", "young", "reload", "rss"}
     try:
         while True:
             if not args.commands.exists():

@@ -18,12 +18,13 @@ def test_no_route_answers_another_routes_paths() -> None:
         for method in methods
     ]
     assert len(operations) > 30
+    pattern = {path: compile_path(path)[0] for _, path in operations}
     shadowed = [
         (method, path, other)
         for method, path in operations
         for other_method, other in operations
         if other != path
         and other_method == method
-        and compile_path(path)[0].match(re.sub(r"\{[^}]+\}", "123", other))
+        and pattern[path].match(re.sub(r"\{[^}]+\}", "123", other))
     ]
     assert shadowed == []
