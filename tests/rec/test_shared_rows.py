@@ -41,15 +41,29 @@ async def test_rows_are_read_once_until_they_expire(clock: list[float]) -> None:
     assert load.asked[-1] == [2]
 
 
-async def test_the_oldest_rows_are_dropped_past_the_cap(
+async def test_no_row_outlives_the_ttl(clock: list[float]) -> None:
+    platform: Any = SimpleNamespace(local={})
+    load = Loader()
+    await shared_rows(platform, "meta", [2], load)
+    clock[0] += shared.SHARED_TTL_S * 0.6  # the windows rotate: 2 is in the older half
+    await shared_rows(platform, "meta", [2, 4], load)
+    assert load.asked[-1] == [4]
+    clock[0] += shared.SHARED_TTL_S * 0.6  # 2 is 1.2 TTL old and gone; 4 is not
+    await shared_rows(platform, "meta", [2, 4], load)
+    assert load.asked[-1] == [2]
+    clock[0] += shared.SHARED_TTL_S * 5  # idle for long: both halves are dropped at once
+    await shared_rows(platform, "meta", [2, 4], load)
+    assert load.asked[-1] == [2, 4]
+
+
+async def test_past_the_cap_the_windows_rotate_early(
     clock: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(shared, "SHARED_MAX", 3)
     platform: Any = SimpleNamespace(local={})
     load = Loader()
-    await shared_rows(platform, "meta", [2, 4, 6], load)
-    clock[0] += shared.SHARED_TTL_S  # 2 expires and is read again: now the newest
-    await shared_rows(platform, "meta", [2], load)
-    await shared_rows(platform, "meta", [8], load)  # one too many: 4 goes, not 2
-    await shared_rows(platform, "meta", [2, 4], load)
-    assert load.asked[-1] == [4]
+    await shared_rows(platform, "meta", [2, 4, 6, 8], load)  # one over the cap
+    await shared_rows(platform, "meta", [10], load)  # rotates: 2..8 are the older half
+    await shared_rows(platform, "meta", [12, 14, 16], load)
+    await shared_rows(platform, "meta", [2, 10], load)  # rotates again: 2 is gone, 10 is not
+    assert load.asked[-1] == [2]

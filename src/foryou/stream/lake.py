@@ -15,6 +15,7 @@ JSON: topics carry different fields, and JSON keeps every file's schema the same
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 from collections import defaultdict
@@ -89,19 +90,24 @@ def to_parquet(events: Sequence[Event]) -> bytes:
     return out.getvalue()
 
 
-async def write(platform: Platform, events: Sequence[Event]) -> list[str]:
-    """One file per (topic, hour, log partition) in the batch; the keys written."""
+def files(events: Sequence[Event]) -> list[tuple[str, bytes]]:
+    """One Parquet file per (topic, hour, log partition) in the batch, with its key."""
     groups: dict[tuple[Partition, int], list[Event]] = defaultdict(list)
     for event in events:
         groups[Partition.of(event.topic, event_time_ms(event)), event.partition].append(event)
-    written = []
-    for (partition, _), group in groups.items():
-        key = file_key(partition, group)
-        await platform.blobs.put(
-            key, to_parquet(group), content_type="application/vnd.apache.parquet"
-        )
-        written.append(key)
-    return written
+    return [
+        (file_key(partition, group), to_parquet(group)) for (partition, _), group in groups.items()
+    ]
+
+
+async def write(platform: Platform, events: Sequence[Event]) -> list[str]:
+    """The batch's files, built off the event loop: 30 s of events at 100 feed requests a
+    second took the loop for ~200 ms, which every request waiting then waited out too. The
+    events are not changed once logged, so the thread reads them safely. The keys written."""
+    built = await asyncio.to_thread(files, events)
+    for key, data in built:
+        await platform.blobs.put(key, data, content_type="application/vnd.apache.parquet")
+    return [key for key, _ in built]
 
 
 def processor(platform: Platform) -> Processor:
