@@ -8,9 +8,9 @@ second a trending video is read about once a second instead of 100 times. The pr
 may lag the feature store by up to ``SHARED_TTL_S``, in a count, in a list's order, or in a
 video leaving the feeds after it was deleted or rejected.
 
-Rows are kept in two dicts that rotate every half TTL, not one with a deadline per row: a
-row that lived on past its time until a size cap evicted it kept a ~100,000 objects alive in
-the young generation at 100 req/s, and every young collection walked them all (bench/README).
+Rows are kept in two dicts that rotate every half TTL, not one with a deadline per row:
+expired rows that stayed until a size cap evicted them kept ~110,000 objects alive in the
+young generation at 100 req/s, and every young collection walked them all (bench/README).
 """
 
 from __future__ import annotations
