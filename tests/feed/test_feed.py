@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 
+from foryou.feed.schemas import FeedPage
 from tests.conftest import eventually, ready_video, signup
+
+
+def assert_feed_page(body: dict[str, Any], liked_by_me: bool | None) -> None:
+    """Exactly FeedPage's fields, each card a whole VideoPublic as this viewer sees it."""
+    page = FeedPage.model_validate(body)
+    assert page.items and body == page.model_dump(mode="json")
+    assert all(item.video.liked_by_me is liked_by_me for item in page.items)
 
 
 async def test_empty_platform_answers(api: httpx.AsyncClient) -> None:
@@ -42,6 +51,9 @@ async def test_for_you_serves_published_videos_once_with_prefetch_hints(
     assert set(first) | set(second) == {v["id"] for v in public}
     assert private["id"] not in first + second
     hints = (await api.get("/api/v1/feed", headers={"Foryou-Device-Id": str(uuid.uuid4())})).json()
+    assert_feed_page(hints, liked_by_me=None)  # the page is built as JSON, not from models
+    signed_in = await signup(api)
+    assert_feed_page((await api.get("/api/v1/feed", headers=signed_in["headers"])).json(), False)
     video_id = hints["items"][0]["video"]["id"]
     assert hints["prefetch"][0]["video_id"] == video_id
     assert hints["prefetch"][0]["urls"] == [

@@ -6,12 +6,14 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
+import orjson
+
 from foryou.domains.interactions.service import viewer_key
 from foryou.domains.videos import keys
 from foryou.domains.videos import service as videos
 from foryou.edge.signing import media_url
-from foryou.feed.cards import cards
-from foryou.feed.schemas import FeedItem, FeedPage, Prefetch, Reason
+from foryou.feed.cards import as_seen_by, cards
+from foryou.feed.schemas import FeedItem, FeedPage, Reason
 from foryou.feed.served import served_log
 from foryou.gateway.tokens import Principal
 from foryou.platform import Platform
@@ -43,7 +45,8 @@ async def for_you_page(
     request_id: str,
     region: str | None = None,
     interests: Sequence[str] = (),
-) -> FeedPage:
+) -> bytes:
+    """The page as JSON (a ``FeedPage``)."""
     viewer = viewer_key(principal, device_id)
     ctx = FeedContext(
         platform,
@@ -64,13 +67,15 @@ async def for_you_page(
     shown = [c for c in picked if c.video_id in rendered]
     # Every like marks its video seen (foryou.stream.features) and the pipeline serves only
     # unseen videos, so nothing on this page is liked yet.
-    liked = {"liked_by_me": False} if principal else {}
+    liked = False if principal else None
+    # The page is FeedPage's JSON, built here from the cards' JSON: FeedItem and VideoPublic
+    # models for each item cost more than the rest of rendering (tests check the shape).
     items = [
-        FeedItem(
-            video=rendered[c.video_id].model_copy(update=liked),
-            reason=Reason(kind=c.source, detail=c.detail),
-            score=round(c.score, 4),
-        )
+        {
+            "video": as_seen_by(rendered[c.video_id], liked),
+            "reason": {"kind": c.source, "detail": c.detail},
+            "score": round(c.score, 4),
+        }
         for c in shown
     ]
     if viewer is not None:  # served once, not served again
@@ -78,10 +83,11 @@ async def for_you_page(
             await f.mark_seen(platform.kv, viewer, [c.video_id for c in shown])
     served_log(platform).add(ctx, shown)
     prefetch = [
-        Prefetch(video_id=item.video.id, urls=prefetch_urls(platform, int(item.video.id)))
-        for item in items[:PREFETCH_ITEMS]
+        {"video_id": str(c.video_id), "urls": prefetch_urls(platform, c.video_id)}
+        for c in shown[:PREFETCH_ITEMS]
     ]
-    return FeedPage(request_id=request_id, items=items, prefetch=prefetch, next_cursor=None)
+    page = {"request_id": request_id, "items": items, "prefetch": prefetch, "next_cursor": None}
+    return orjson.dumps(page)
 
 
 async def _cold_start(ctx: FeedContext, interests: Sequence[str]) -> None:
@@ -100,13 +106,10 @@ async def _cold_start(ctx: FeedContext, interests: Sequence[str]) -> None:
 
 async def _fallback_page(
     platform: Platform, principal: Principal | None, limit: int, request_id: str
-) -> FeedPage:
+) -> bytes:
     rows = await videos.newest_public(platform, limit=limit)
     public = await videos.to_public(platform, rows, principal)
     reason = Reason(kind="fresh", detail="newest videos (recommendations are unavailable)")
-    return FeedPage(
-        request_id=request_id,
-        items=[FeedItem(video=v, reason=reason) for v in public],
-        prefetch=[],
-        next_cursor=None,
-    )
+    items = [FeedItem(video=v, reason=reason) for v in public]
+    page = FeedPage(request_id=request_id, items=items, prefetch=[], next_cursor=None)
+    return page.model_dump_json().encode()
