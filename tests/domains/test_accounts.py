@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
 from foryou.domains.accounts import service
+from foryou.gateway import tokens
 from tests.conftest import signup, unique_name
 
 
@@ -102,6 +105,30 @@ async def test_bad_access_tokens(api: httpx.AsyncClient) -> None:
         response = await api.get("/api/v1/me", headers={"Authorization": header})
         assert response.status_code == 401, header
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_an_accepted_token_is_refused_once_it_expires(
+    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verified tokens are cached by their text; the expiry is still checked on every use."""
+    user = await signup(api)
+    assert (await api.get("/api/v1/me", headers=user["headers"])).status_code == 200
+    later = time.time() + 10 * 86_400
+    monkeypatch.setattr(time, "time", lambda: later)
+    expired = await api.get("/api/v1/me", headers=user["headers"])
+    assert expired.status_code == 401
+    assert "expired" in expired.json()["detail"]
+
+
+async def test_a_token_signed_with_another_key_is_refused(api: httpx.AsyncClient) -> None:
+    user = await signup(api)
+    forged = tokens.encode_access(
+        tokens.Principal(user_id=int(user["user"]["id"]), role="admin"),
+        secret="not-the-server-key-" * 2,
+        ttl_s=600,
+    )
+    response = await api.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
 
 
 async def test_patch_me(api: httpx.AsyncClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -43,16 +44,27 @@ def encode_access(principal: Principal, *, secret: str, ttl_s: int) -> str:
 
 def decode_access(token: str, *, secret: str) -> Principal:
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
-        )
+        principal, expires = _verified(token, secret)
     except jwt.ExpiredSignatureError:
         raise unauthorized("the access token has expired; refresh it") from None
     except jwt.PyJWTError:
         raise unauthorized("the access token is not valid; log in again") from None
+    if expires <= time.time():  # checked on every use: the verdict below is cached
+        raise unauthorized("the access token has expired; refresh it")
+    return principal
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> tuple[Principal, float]:
+    """A valid token's principal and expiry. Cached by the token's exact text: a client sends
+    the same token for its whole life, and decoding it cost ~3 % of a feed request's CPU.
+    Only valid tokens are cached (raising caches nothing)."""
+    claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
     if claims.get("typ") != "access" or not str(claims.get("sub", "")).isdigit():
-        raise unauthorized("the access token is not valid; log in again")
-    return Principal(user_id=int(claims["sub"]), role=str(claims.get("role", "user")))
+        raise jwt.InvalidTokenError("not an access token")
+    return Principal(user_id=int(claims["sub"]), role=str(claims.get("role", "user"))), float(
+        claims["exp"]
+    )
 
 
 def new_refresh_secret() -> str:

@@ -8,6 +8,7 @@ degraded. Filters drop candidates, scorers add to their score, selectors reorder
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,6 +34,12 @@ DEGRADED = Counter(
     "Feed stages that failed or ran out of time; the feed answered without them",
     ["product", "stage", "why"],
 )
+
+
+@functools.cache
+def _stage_seconds(product: str, stage: str) -> Histogram:
+    """The stage's histogram child, looked up once: a request observes ~18 stages."""
+    return STAGE_SECONDS.labels(product, stage)
 
 
 class SourcesUnavailable(RuntimeError):
@@ -111,7 +118,7 @@ class Pipeline:
 
     def _timed(self, ctx: FeedContext, stage: str, began: float) -> None:
         ctx.timings[stage] = elapsed = time.perf_counter() - began
-        STAGE_SECONDS.labels(self.product, stage).observe(elapsed)
+        _stage_seconds(self.product, stage).observe(elapsed)
 
     async def _source(self, stage: SourceStage, ctx: FeedContext) -> list[Candidate] | None:
         """The source's candidates, or None when it failed (an empty answer is not a failure).

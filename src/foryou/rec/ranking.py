@@ -14,6 +14,7 @@ features, so the model reacts within seconds to what viewers do.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,21 +49,20 @@ async def hydrate(ctx: FeedContext, candidates: list[Candidate]) -> list[Candida
 
     async def counters(video_ids: list[int]) -> list[tuple[float, ...]]:
         columns = await f.read_decayed_many(kv, COUNTERS, [str(v) for v in video_ids], ctx.now)
-        return list(zip(*columns, strict=True))
+        return [tuple(row) for row in columns.T.tolist()]
 
     # (the trending column is global: regional popularity already chose the candidates)
     shared = await shared_rows(ctx.platform, "counters", [c.video_id for c in candidates], counters)
-    tags = sorted({t for c in candidates for t in c.hashtags})
-    tag_affinity: dict[str, float] = {}
-    if ctx.viewer is not None and tags:
-        scores = await f.read_decayed(kv, f"ah:{ctx.viewer}", tags, ctx.now)
-        tag_affinity = dict(zip(tags, scores, strict=True))
     creator_affinity = ctx.scratch.get("creator_affinity", {})
     ctx.features = np.column_stack(
         [
-            np.array(shared, dtype=np.float64).reshape(-1, len(COUNTERS)),
+            np.fromiter(
+                itertools.chain.from_iterable(shared),
+                dtype=np.float64,
+                count=len(shared) * len(COUNTERS),
+            ).reshape(-1, len(COUNTERS)),
             [creator_affinity.get(c.author_id, 0.0) for c in candidates],
-            [sum(tag_affinity.get(t, 0.0) for t in c.hashtags) for c in candidates],
+            await tag_affinity(ctx, candidates),
             np.asarray(learned.affinity(ctx, candidates), dtype=np.float64),
         ]
     )
@@ -70,6 +70,20 @@ async def hydrate(ctx: FeedContext, candidates: list[Candidate]) -> list[Candida
     for row, candidate in enumerate(candidates):
         candidate.row = row
     return candidates
+
+
+async def tag_affinity(ctx: FeedContext, candidates: list[Candidate]) -> npt.NDArray[np.float64]:
+    """The viewer's affinity for each candidate's hashtags, summed per candidate. Every tag is
+    read as it comes, repeats and all: cheaper than collecting the distinct ones first."""
+    lengths = [len(c.hashtags) for c in candidates]
+    if ctx.viewer is None or not any(lengths):
+        return np.zeros(len(candidates))
+    tags = [tag for c in candidates for tag in c.hashtags]
+    [scores] = await f.read_decayed_many(ctx.platform.kv, [f"ah:{ctx.viewer}"], tags, ctx.now)
+    owner = np.repeat(np.arange(len(candidates)), lengths)
+    return np.bincount(owner, weights=scores, minlength=len(candidates)).astype(
+        np.float64, copy=False
+    )
 
 
 def column(ctx: FeedContext, name: str) -> npt.NDArray[np.float64]:
