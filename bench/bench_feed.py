@@ -24,6 +24,8 @@ What it does, in order:
 5. HTTP: ``GET /api/v1/feed?limit=10`` as random viewers (bearer tokens), from a separate
    process: open loop at ``--rate`` requests/s (latency counted from the scheduled send, so
    a slow server cannot hide queueing), then closed loop with wrk for maximum throughput.
+   The open loop also reports the server loop's stalls over 40 ms, the garbage collections
+   over 20 ms, and the stacks the loop's thread was on while stalled (``loop_stalls.py``).
 6. Freshness: a completed watch posted to ``POST /api/v1/events``, and the time until the
    viewer's history in kv shows it, idle and under the ``--rate`` load.
 7. Memory: this process's RSS (and peak) after building and after the load.
@@ -52,6 +54,7 @@ import numpy as np
 import sqlalchemy as sa
 import uvicorn
 from bench_api import LoadResult, free_port, percentile, run_wrk, write_requests
+from loop_stalls import LoopStalls
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -747,8 +750,10 @@ def main() -> int:
             target=lambda: probes.setdefault("under load", freshness(world, server, 100))
         )
         prober.start()
-        opened = open_loop(server.url, requests_file, args.rate, args.duration)
+        with LoopStalls(server.thread, server.loop) as stalls:
+            opened = open_loop(server.url, requests_file, args.rate, args.duration)
         prober.join()
+        console.print(f"during the open loop: {stalls}")
         results["freshness"]["during the open loop"] = probes["under load"]
         results["http"].append(
             (f"open loop, {args.rate:g} req/s offered", opened, f"p99 < {FEED_P99_TARGET_MS} ms")

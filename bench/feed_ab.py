@@ -13,6 +13,11 @@ ends with ``<<< done`` on stdout:
     open RATE SECONDS      open loop at RATE req/s, with the server loop's stalls and the
                            garbage collections that caused them
     young THRESHOLD        gc.set_threshold(THRESHOLD, ...): A/B the young generation
+    settle [thaw]          platform.heap's settle() on the server's loop, timed (with thaw:
+                           unfreeze first, as the hourly thaw does); start the world with
+                           FORYOU_GC_FREEZE_S=0 to run it only on command
+    settle every SECONDS   from now on, heap.keep_settled(SECONDS) on the server's loop, as
+                           `foryou serve` runs it with gc_freeze_s (0: stop it)
     reload MODULE ...      importlib.reload each, then the For You product again, so an
                            edited stage is measured against the same world without a rebuild
     rss                    this process's RSS and peak
@@ -32,73 +37,26 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 import traceback
+from concurrent.futures import Future
 from pathlib import Path
 
 import bench_feed as bf
 import numpy as np
 from bench_api import run_wrk
+from loop_stalls import LoopStalls
 from prometheus_client import REGISTRY
 from prometheus_client.metrics import MetricWrapperBase
 from rich.progress import Progress
 
+from foryou.platform import heap
 from foryou.settings import Settings
 
 
 def cpu_s() -> float:
     t = os.times()
     return t.user + t.system
-
-
-class LoopStalls:
-    """While in use: the server loop's stalls (a tick every TICK_S that ran over STALL_S
-    late) and the garbage collections on the loop's thread that took over GC_S."""
-
-    TICK_S, STALL_S, GC_S = 0.005, 0.04, 0.02
-
-    def __init__(self, server: bf.InProcessServer) -> None:
-        self.server = server
-        self.stalls: list[float] = []
-        self.collections: list[tuple[int, float]] = []  # (generation, seconds)
-        self._gc_began = 0.0
-
-    def __enter__(self) -> LoopStalls:
-        gc.callbacks.append(self._on_gc)
-        self._ticking = asyncio.run_coroutine_threadsafe(self._tick(), self.server.loop)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._ticking.cancel()
-        gc.callbacks.remove(self._on_gc)
-
-    async def _tick(self) -> None:
-        while True:
-            began = time.perf_counter()
-            await asyncio.sleep(self.TICK_S)
-            if (late := time.perf_counter() - began - self.TICK_S) > self.STALL_S:
-                self.stalls.append(late)
-
-    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        if threading.current_thread() is not self.server.thread:
-            return
-        if phase == "start":
-            self._gc_began = time.perf_counter()
-        elif (took := time.perf_counter() - self._gc_began) > self.GC_S:
-            self.collections.append((info["generation"], took))
-
-    def __str__(self) -> str:
-        by_gen = {g: [ms for gen, ms in self.collections if gen == g] for g in range(3)}
-        gcs = ", ".join(
-            f"gen {g} {len(t)}x max {max(t, default=0) * 1000:.0f} ms" for g, t in by_gen.items()
-        )
-        return (
-            f"loop stalls > {self.STALL_S * 1000:.0f} ms: {len(self.stalls)}, "
-            f"{sum(self.stalls) * 1000:.0f} ms in all, longest "
-            f"{max(self.stalls, default=0) * 1000:.0f} ms; collections > "
-            f"{self.GC_S * 1000:.0f} ms: {gcs}"
-        )
 
 
 class Held:
@@ -112,6 +70,9 @@ class Held:
             rate_limit_user_per_minute=100_000_000,
         )
         self.server = bf.InProcessServer(self.settings)
+        self._settling: tuple[Future[None], asyncio.Event] | None = None
+        if not self.settings.gc_freeze_s:  # settled on command only, young threshold as served
+            gc.set_threshold(heap.YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         self.server.start()
         began = time.perf_counter()
         with Progress(console=bf.console) as progress:
@@ -127,6 +88,8 @@ class Held:
             self.world, self.settings, self.data_dir / "feed.tsv", 20_000
         )
         bf.check_one(self.server.url, self.requests)
+        if not self.settings.gc_freeze_s:
+            self.settle()
         print(f"READY {self.server.url}, built in {time.perf_counter() - began:.0f} s", flush=True)
 
     def stages(self, runs: str) -> None:
@@ -154,7 +117,7 @@ class Held:
         )
 
     def open(self, rate: str, seconds: str) -> None:
-        with LoopStalls(self.server) as stalls:
+        with LoopStalls(self.server.thread, self.server.loop) as stalls:
             load = bf.open_loop(self.server.url, self.requests, float(rate), float(seconds))
         print(
             f"open {rate} req/s, {seconds} s: {load.rps:.1f} served, p50 {load.p50_ms:.1f} "
@@ -165,6 +128,35 @@ class Held:
     def young(self, threshold: str) -> None:
         gc.set_threshold(int(threshold), *gc.get_threshold()[1:])
         print("gc thresholds", gc.get_threshold())
+
+    def settle(self, thaw: str = "", every: str = "") -> None:
+        if thaw == "every":
+            return self.settle_every(float(every))
+
+        async def timed() -> tuple[float, int]:
+            if thaw:
+                gc.unfreeze()
+            unfrozen = len(gc.get_objects())
+            began = time.perf_counter()
+            heap.settle()
+            return time.perf_counter() - began, unfrozen
+
+        took, unfrozen = self.server.call(timed())
+        print(
+            f"settle{' after thaw' if thaw else ''}: {took * 1000:.1f} ms over {unfrozen:,} "
+            f"unfrozen objects; {gc.get_freeze_count():,} frozen now"
+        )
+
+    def settle_every(self, seconds: float) -> None:
+        if self._settling is not None:
+            self.server.loop.call_soon_threadsafe(self._settling[1].set)
+            self._settling[0].result(timeout=10)
+            self._settling = None
+        if seconds:
+            stop = asyncio.Event()
+            task = heap.keep_settled(seconds, stop)
+            self._settling = asyncio.run_coroutine_threadsafe(task, self.server.loop), stop
+        print(f"settling every {seconds:g} s" if seconds else "settling on command only")
 
     def reload(self, *modules: str) -> None:
         for name in modules:
@@ -193,7 +185,7 @@ def main() -> int:
     args = parser.parse_args()
     env = os.environ
     held = Held(int(env.get("V", 1_000_000)), int(env.get("U", 20_000)), int(env.get("N", 100_000)))
-    commands = {"stages", "wrk", "open", "young", "reload", "rss"}
+    commands = {"stages", "wrk", "open", "young", "settle", "reload", "rss"}
     try:
         while True:
             if not args.commands.exists():
