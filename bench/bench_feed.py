@@ -430,7 +430,8 @@ def ann_recall(
     users = world.rng.choice(len(world.user_ids), sample, replace=False)
     for user in users:
         ctx = FeedContext(server.platform, f"u:{int(world.user_ids[user])}", None, 10, "bench")
-        vector = server.call(ann.viewer_vector(ctx))
+        history = server.call(ann.recent_positives(ctx))
+        vector = ann.viewer_vector(server.platform.vectors, history)
         if vector is None:
             continue
         vector = vector / np.linalg.norm(vector)

@@ -82,6 +82,17 @@ def test_upsert_replaces(index: VectorIndex) -> None:
     np.testing.assert_allclose(index.get(3), unit(0, 1), atol=1e-6)  # type: ignore[arg-type]
 
 
+def test_get_many_answers_the_present_ids_in_order(index: VectorIndex) -> None:
+    index.add([1, 2, 3], [unit(1), unit(0, 1), unit(0, 0, 1)])
+    index.remove([2])
+    positions, rows = index.get_many([3, 2, 99, 1, 3])
+    assert positions.tolist() == [0, 3, 4]  # 2 is removed, 99 was never there
+    np.testing.assert_allclose(rows, [unit(0, 0, 1), unit(1), unit(0, 0, 1)], atol=1e-3)
+    for ids in ([], [2, 99]):
+        positions, rows = index.get_many(ids)
+        assert positions.shape == (0,) and rows.shape == (0, DIM)
+
+
 def test_large_ids_round_trip(index: VectorIndex) -> None:
     big, negative = 2**62 + 12345, -7
     index.add(np.array([big, negative], dtype=np.int64), [unit(1), unit(0, 1)])

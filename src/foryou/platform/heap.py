@@ -6,6 +6,11 @@ feed server under load ran 6 to 7 full collections per 10 s, 1.4 to 1.7 s of pau
 (a 30,000-video bench_feed world). So young collections run less often, and what has survived is
 frozen (left out of every later collection) every ``gc_freeze_s``. Freezing hides cycles that
 die later from the collector, so once an hour everything is unfrozen and collected once.
+
+A settle walks what survived since the last one, ~1 us an object in a 3.5 GB heap: at 1M
+videos and 100 req/s, 60 s of survivors took ~250 ms and 5 s up to 143 ms, while settling
+every second keeps each pass under ~65 ms at no measurable cost in throughput
+(bench/README.md). The hourly thaw walks the whole heap: ~1.6 s there.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import numpy as np
 
 from foryou.platform import Platform
 from foryou.platform.blobs import BlobNotFound
+from foryou.platform.vectors import VectorIndex
 from foryou.rec.pipeline import Candidate, FeedContext
 from foryou.stream.embeddings import SNAPSHOT_EVERY_S, SNAPSHOT_KEY
 
@@ -26,28 +27,27 @@ RECENCY = 0.85  # each older positive counts this much less
 NEIGHBOURS = 80
 
 
-async def viewer_vector(ctx: FeedContext) -> np.ndarray | None:
-    if ctx.viewer is None:
-        return None
+async def recent_positives(ctx: FeedContext) -> list[int]:
+    """What the viewer last finished or liked, newest first."""
     rows = await ctx.platform.kv.zrevrange_by_score(f"uh:{ctx.viewer}", limit=HISTORY)
-    ctx.scratch["history"] = [int(member) for member, _ in rows]
-    vectors, weights = [], []
-    for rank, video_id in enumerate(ctx.scratch["history"]):
-        vector = ctx.platform.vectors.get(video_id)
-        if vector is not None:
-            vectors.append(vector)
-            weights.append(RECENCY**rank)
-    if not vectors:
+    return [int(member) for member, _ in rows]
+
+
+def viewer_vector(vectors: VectorIndex, history: list[int]) -> np.ndarray | None:
+    positions, rows = vectors.get_many(history)
+    if not len(positions):
         return None
-    return np.average(np.vstack(vectors), axis=0, weights=weights).astype(np.float32)
+    return np.average(rows, axis=0, weights=RECENCY**positions).astype(np.float32)
 
 
 async def embedding(ctx: FeedContext) -> list[Candidate]:
-    query = await viewer_vector(ctx)
+    if ctx.viewer is None or not (history := await recent_positives(ctx)):
+        return []
+    query = viewer_vector(ctx.platform.vectors, history)
     if query is None:
         return []
     found = await asyncio.to_thread(
-        ctx.platform.vectors.search, query, NEIGHBOURS, exclude=set(ctx.scratch["history"])
+        ctx.platform.vectors.search, query, NEIGHBOURS, exclude=set(history)
     )
     return [Candidate(video_id, "similar", "like videos you watched") for video_id, _ in found]
 

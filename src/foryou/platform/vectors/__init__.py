@@ -10,7 +10,8 @@ An index lives in one process; ``save`` writes it to the blobs port as one blob 
 
 Thread safety: every backend guards its state with a lock, so one index can be shared by
 threads (a consumer adding vectors while request handlers search). Calls are serialised
-and block, so call them from async code through ``asyncio.to_thread`` for large batches.
+and block: request handlers run ``search`` through ``asyncio.to_thread``, and look up many
+vectors with one ``get_many``, since each call on the loop may wait out a search in flight.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ class VectorIndex(Protocol):
         """The stored (normalised) vector of ``id``, or None."""
         ...
 
+    def get_many(self, ids: Sequence[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
+        """The stored vectors of those ``ids`` present: their positions in ``ids`` and one
+        row each, in that order. One lock and one index call for them all."""
+        ...
+
     def __contains__(self, id: object) -> bool: ...
 
     def __len__(self) -> int: ...
@@ -80,6 +86,12 @@ def open_vectors(url: str = DEFAULT_URL) -> VectorIndex:
 def url_options(url: str) -> dict[str, str]:
     """The query parameters of a backend URL."""
     return dict(parse_qsl(urlsplit(url).query, strict_parsing=False))
+
+
+def present(ids: Sequence[int], slots: dict[int, int]) -> tuple[list[int], list[int]]:
+    """For ``get_many``: the positions in ``ids`` of those in ``slots``, and their slots."""
+    found = [(at, slot) for at, id in enumerate(ids) if (slot := slots.get(int(id))) is not None]
+    return [at for at, _ in found], [slot for _, slot in found]
 
 
 def int_option(options: dict[str, str], name: str, default: int | None = None) -> int:

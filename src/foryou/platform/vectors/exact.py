@@ -21,6 +21,7 @@ from foryou.platform.vectors import (
     int_option,
     last_wins,
     pack,
+    present,
     unpack,
     url_options,
 )
@@ -91,9 +92,13 @@ class ExactIndex:
             return [(int(ids[i]), float(sims[i])) for i in top if sims[i] != -np.inf]
 
     def get(self, id: int) -> npt.NDArray[np.float32] | None:
+        _, rows = self.get_many([id])
+        return rows[0] if len(rows) else None
+
+    def get_many(self, ids: Sequence[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
         with self._lock:
-            at = self._pos.get(id)
-            return None if at is None else self._rows[at].copy()
+            positions, rows = present(ids, self._pos)
+            return np.asarray(positions, dtype=np.intp), self._rows[rows]
 
     async def save(self, blobs: Blobs, key: str) -> None:
         buffer = io.BytesIO()

@@ -26,6 +26,7 @@ from foryou.platform.vectors import (
     int_option,
     last_wins,
     pack,
+    present,
     unpack,
     url_options,
 )
@@ -136,11 +137,14 @@ class FaissIndex:
         return found[:k]
 
     def get(self, id: int) -> npt.NDArray[np.float32] | None:
+        _, rows = self.get_many([id])
+        return rows[0] if len(rows) else None
+
+    def get_many(self, ids: Sequence[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
         with self._lock:
-            label = self._labels.get(int(id))
-            if label is None:
-                return None
-            return np.asarray(self._index.reconstruct(label), dtype=np.float32)
+            positions, labels = present(ids, self._labels)
+            rows = self._index.reconstruct_batch(np.asarray(labels, dtype=np.int64))
+        return np.asarray(positions, dtype=np.intp), np.asarray(rows, dtype=np.float32)
 
     async def save(self, blobs: Blobs, key: str) -> None:
         with self._lock:

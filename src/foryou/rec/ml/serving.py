@@ -116,10 +116,9 @@ def retrieval(platform: Platform) -> Registry[LiveRetrieval]:
 def captions(platform: Platform, video_ids: list[int]) -> npt.NDArray[np.float32]:
     """Each video's caption vector from the vectors port (zeros where it has none)."""
     out = np.zeros((len(video_ids), CAPTION_DIM), dtype=np.float32)
-    for n, video_id in enumerate(video_ids):
-        vector = platform.vectors.get(video_id)
-        if vector is not None and len(vector) == CAPTION_DIM:
-            out[n] = vector
+    if platform.vectors.dim == CAPTION_DIM:
+        positions, rows = platform.vectors.get_many(video_ids)
+        out[positions] = rows
     return out
 
 
