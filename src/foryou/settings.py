@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     embedded_stream: bool = True
     # every so many seconds the heap's survivors are frozen out of garbage collection
     # (foryou.platform.heap); 0 leaves the collector as CPython sets it
-    gc_freeze_s: float = Field(default=1.0, ge=0)
+    gc_freeze_s: float = Field(default=0.5, ge=0)
     # how often serving checks the blobs port for a new live model version
     model_refresh_s: float = Field(default=10.0, gt=0)
     # online training of the live model (foryou.rec.ml.online) in `foryou serve`; 0: off

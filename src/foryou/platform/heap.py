@@ -8,9 +8,9 @@ frozen (left out of every later collection) every ``gc_freeze_s``. Freezing hide
 die later from the collector, so once an hour everything is unfrozen and collected once.
 
 A settle walks what survived since the last one, ~1 us an object in a 3.5 GB heap: at 1M
-videos and 100 req/s, 60 s of survivors took ~250 ms and 5 s up to 143 ms, while settling
-every second keeps each pass under ~65 ms at no measurable cost in throughput
-(bench/README.md). The hourly thaw walks the whole heap: ~1.6 s there.
+videos and 100 req/s, 60 s of survivors took ~250 ms and 5 s up to 143 ms, 1 s 20-65 ms,
+and settling every half second keeps nearly every pass under 20 ms, at no measurable cost
+in throughput (bench/README.md). The hourly thaw walks the whole heap: ~1.6 s there.
 """
 
 from __future__ import annotations
