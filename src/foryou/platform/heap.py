@@ -9,8 +9,9 @@ die later from the collector, so once an hour everything is unfrozen and collect
 
 A settle walks what survived since the last one, ~1 us an object in a 3.5 GB heap: at 1M
 videos and 100 req/s, 60 s of survivors took ~250 ms and 5 s up to 143 ms, 1 s 20-65 ms,
-and settling every half second keeps nearly every pass under 20 ms, at no measurable cost
-in throughput (bench/README.md). The hourly thaw walks the whole heap: ~1.6 s there.
+and settling every half second keeps nearly every pass under 20 ms, for perhaps ~8 % of
+the maximum throughput against 1 s (bench/README.md). The hourly thaw walks the whole heap:
+~1.6 s there.
 """
 
 from __future__ import annotations
