@@ -129,9 +129,10 @@ class Held:
         gc.set_threshold(int(threshold), *gc.get_threshold()[1:])
         print("gc thresholds", gc.get_threshold())
 
-    def settle(self, thaw: str = "", every: str = "") -> None:
-        if thaw == "every":
-            return self.settle_every(float(every))
+    def settle(self, *words: str) -> None:
+        if words[:1] == ("every",):
+            return self.settle_every(float(words[1]))
+        thaw = words[:1] == ("thaw",)
 
         async def timed() -> tuple[float, int]:
             if thaw:
