@@ -39,6 +39,12 @@ def unit(*values: float) -> npt.NDArray[np.float32]:
     return vector / np.linalg.norm(vector)
 
 
+def stored(index: VectorIndex, id: int) -> npt.NDArray[np.float32] | None:
+    """The one vector ``id`` has in the index, or None."""
+    _, rows = index.get_many([id])
+    return rows[0] if len(rows) else None
+
+
 def ids_of(hits: list[tuple[int, float]]) -> list[int]:
     return [video_id for video_id, _ in hits]
 
@@ -47,7 +53,7 @@ def test_empty_index(index: VectorIndex) -> None:
     assert len(index) == 0
     assert index.dim == DIM
     assert index.search(unit(1), 5) == []
-    assert index.get(1) is None
+    assert stored(index, 1) is None
     assert 1 not in index
     assert index.remove([1, 2]) == 0
 
@@ -73,13 +79,13 @@ def test_upsert_replaces(index: VectorIndex) -> None:
     assert len(index) == 2
     assert ids_of(index.search(unit(0, 0, 1), 1)) == [1]
     assert dict(index.search(unit(1), 2))[1] == pytest.approx(0.0, abs=1e-6)
-    stored = index.get(1)
-    assert stored is not None
-    np.testing.assert_allclose(stored, unit(0, 0, 1), atol=1e-6)
+    vector = stored(index, 1)
+    assert vector is not None
+    np.testing.assert_allclose(vector, unit(0, 0, 1), atol=1e-6)
     # A repeated id within one batch: the last vector wins.
     index.add([3, 3], [unit(1), unit(0, 1)])
     assert len(index) == 3
-    np.testing.assert_allclose(index.get(3), unit(0, 1), atol=1e-6)  # type: ignore[arg-type]
+    np.testing.assert_allclose(stored(index, 3), unit(0, 1), atol=1e-6)  # type: ignore[arg-type]
 
 
 def test_get_many_answers_the_present_ids_in_order(index: VectorIndex) -> None:
@@ -106,7 +112,7 @@ def test_remove(index: VectorIndex) -> None:
     assert index.remove([2, 99]) == 1
     assert len(index) == 2
     assert 2 not in index
-    assert index.get(2) is None
+    assert stored(index, 2) is None
     assert ids_of(index.search(unit(1), 3)) == [1, 3]
     assert index.remove([2]) == 0
     index.add([2], [unit(1, 0.1)])  # re-adding a removed id works
@@ -172,7 +178,7 @@ async def test_save_load_round_trip(backend: str, index: VectorIndex, tmp_path: 
     assert int(ids[5]) not in restored
     for query in vectors[:20]:
         assert restored.search(query, 5) == pytest.approx(index.search(query, 5))
-    np.testing.assert_allclose(restored.get(int(ids[9])), index.get(int(ids[9])))  # type: ignore[arg-type]
+    np.testing.assert_allclose(stored(restored, int(ids[9])), stored(index, int(ids[9])))  # type: ignore[arg-type]
     # Still writable after a load.
     restored.add([ids[0]], [unit(0, 0, 0, 1)])
     assert ids_of(restored.search(unit(0, 0, 0, 1), 1)) == [int(ids[0])]

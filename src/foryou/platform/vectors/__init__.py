@@ -55,13 +55,9 @@ class VectorIndex(Protocol):
         """Up to ``k`` nearest ids by cosine similarity, best first, none in ``exclude``."""
         ...
 
-    def get(self, id: int) -> npt.NDArray[np.float32] | None:
-        """The stored (normalised) vector of ``id``, or None."""
-        ...
-
     def get_many(self, ids: Sequence[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
-        """The stored vectors of those ``ids`` present: their positions in ``ids`` and one
-        row each, in that order. One lock and one index call for them all."""
+        """The stored (normalised) vectors of those ``ids`` present: their positions in
+        ``ids`` and one row each, in that order. One lock and one index call for them all."""
         ...
 
     def __contains__(self, id: object) -> bool: ...

@@ -91,10 +91,6 @@ class ExactIndex:
             top = top[np.argsort(-sims[top], kind="stable")]
             return [(int(ids[i]), float(sims[i])) for i in top if sims[i] != -np.inf]
 
-    def get(self, id: int) -> npt.NDArray[np.float32] | None:
-        _, rows = self.get_many([id])
-        return rows[0] if len(rows) else None
-
     def get_many(self, ids: Sequence[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
         with self._lock:
             positions, rows = present(ids, self._pos)

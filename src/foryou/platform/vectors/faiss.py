@@ -137,10 +137,6 @@ class FaissIndex:
                     found.append((video_id, float(score)))
         return found[:k]
 
-    def get(self, id: int) -> npt.NDArray[np.float32] | None:
-        _, rows = self.get_many([id])
-        return rows[0] if len(rows) else None
-
     def get_many(self, ids: Sequence[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
         with self._lock:
             positions, labels = present(ids, self._labels)
@@ -148,7 +144,7 @@ class FaissIndex:
         return np.asarray(positions, dtype=np.intp), np.asarray(rows, dtype=np.float32)
 
     # Writing and reading a snapshot run in a worker thread: at 200,000 rows a save took
-    # 1.1 s and, on the loop, held it for up to 0.9 s (a million rows: ~5x that).
+    # 1.1 s and, on the loop, held it for up to 0.9 s; the copies grow with the rows.
     async def save(self, blobs: Blobs, key: str) -> None:
         await blobs.put(key, await asyncio.to_thread(self._snapshot))
 
