@@ -7,7 +7,6 @@ a search is one matrix-vector product: fine up to a few hundred thousand vectors
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -15,6 +14,7 @@ import numpy.typing as npt
 
 from foryou.platform.blobs import Blobs
 from foryou.platform.vectors import (
+    ReadWriteLock,
     VectorsLike,
     as_ids,
     as_rows,
@@ -32,7 +32,7 @@ _BACKEND = "exact"
 class ExactIndex:
     def __init__(self, url: str = "exact://?dim=384") -> None:
         self._dim = int_option(url_options(url), "dim")
-        self._lock = threading.Lock()
+        self._lock = ReadWriteLock()
         self._ids = np.empty(0, dtype=np.int64)
         self._rows = np.empty((0, self._dim), dtype=np.float32)
         self._pos: dict[int, int] = {}  # id -> row
@@ -51,7 +51,7 @@ class ExactIndex:
     def add(self, ids: Sequence[int] | npt.NDArray[np.int64], vectors: VectorsLike) -> None:
         keys = as_ids(ids)
         keys, rows = last_wins(keys, as_rows(vectors, self._dim, len(keys)))
-        with self._lock:
+        with self._lock.writing():
             for key, row in zip(keys.tolist(), rows, strict=True):
                 at = self._pos.get(key)
                 if at is None:
@@ -60,7 +60,7 @@ class ExactIndex:
 
     def remove(self, ids: Iterable[int]) -> int:
         removed = 0
-        with self._lock:
+        with self._lock.writing():
             for key in ids:
                 at = self._pos.pop(int(key), None)
                 if at is None:
@@ -79,7 +79,7 @@ class ExactIndex:
         self, vector: VectorsLike, k: int, *, exclude: set[int] | None = None
     ) -> list[tuple[int, float]]:
         query = as_rows(vector, self._dim, 1)[0]
-        with self._lock:
+        with self._lock.reading():
             if k <= 0 or self._size == 0:
                 return []
             ids = self._ids[: self._size]
@@ -92,13 +92,13 @@ class ExactIndex:
             return [(int(ids[i]), float(sims[i])) for i in top if sims[i] != -np.inf]
 
     def get_many(self, ids: Sequence[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
-        with self._lock:
+        with self._lock.reading():
             positions, rows = present(ids, self._pos)
             return np.asarray(positions, dtype=np.intp), self._rows[rows]
 
     async def save(self, blobs: Blobs, key: str) -> None:
         buffer = io.BytesIO()
-        with self._lock:
+        with self._lock.reading():
             np.save(buffer, self._ids[: self._size], allow_pickle=False)
             np.save(buffer, self._rows[: self._size], allow_pickle=False)
         await blobs.put(key, pack(_BACKEND, self._dim, buffer.getvalue()))
@@ -112,7 +112,7 @@ class ExactIndex:
             raise ValueError(f"vectors: corrupt exact index blob: {exc}") from exc
         if ids.ndim != 1 or rows.shape != (len(ids), self._dim):
             raise ValueError("vectors: corrupt exact index blob")
-        with self._lock:
+        with self._lock.writing():
             self._ids, self._rows, self._size = ids.copy(), rows.copy(), len(ids)
             self._pos = {key: at for at, key in enumerate(ids.tolist())}
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import threading
 from collections.abc import Iterable, Sequence
 
 import faiss
@@ -21,6 +20,7 @@ import numpy.typing as npt
 
 from foryou.platform.blobs import Blobs
 from foryou.platform.vectors import (
+    ReadWriteLock,
     VectorsLike,
     as_ids,
     as_rows,
@@ -47,7 +47,7 @@ class FaissIndex:
         self._storage = options.get("storage", "fp32")
         if self._storage not in ("fp32", "fp16"):
             raise ValueError(f"vectors: storage must be fp32 or fp16, not {self._storage!r}")
-        self._lock = threading.Lock()
+        self._lock = ReadWriteLock()
         self._reset()
 
     def _graph(self) -> faiss.IndexHNSW:
@@ -82,7 +82,7 @@ class FaissIndex:
         ids_, rows = last_wins(keys_in, as_rows(vectors, self._dim, len(keys_in)))
         if len(ids_) == 0:
             return
-        with self._lock:
+        with self._lock.writing():
             for video_id in ids_.tolist():
                 old = self._labels.pop(video_id, None)
                 if old is not None:
@@ -95,7 +95,7 @@ class FaissIndex:
             self._maybe_rebuild()
 
     def remove(self, ids: Iterable[int]) -> int:
-        with self._lock:
+        with self._lock.writing():
             removed = 0
             for video_id in {int(i) for i in ids}:
                 label = self._labels.pop(video_id, None)
@@ -122,7 +122,7 @@ class FaissIndex:
     ) -> list[tuple[int, float]]:
         query = as_rows(vector, self._dim, 1)
         skip = exclude or set()
-        with self._lock:
+        with self._lock.reading():
             if k <= 0 or not self._labels:
                 return []
             hidden = len(self._dead) + sum(1 for i in skip if i in self._labels)
@@ -138,31 +138,30 @@ class FaissIndex:
         return found[:k]
 
     def get_many(self, ids: Sequence[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
-        with self._lock:
+        with self._lock.reading():
             positions, labels = present(ids, self._labels)
             rows = self._index.reconstruct_batch(np.asarray(labels, dtype=np.int64))
         return np.asarray(positions, dtype=np.intp), np.asarray(rows, dtype=np.float32)
 
     # Writing and reading a snapshot run in a worker thread: at 200,000 rows a save took
-    # 1.1 s and, on the loop, held it for up to 0.9 s; the copies grow with the rows.
+    # 1.1 s and, on the loop, held it for up to 0.9 s. At 1M fp16 rows a save takes 8-12 s
+    # here, and its copies of the ~1 GB payload still hold the GIL for up to ~2 s.
     async def save(self, blobs: Blobs, key: str) -> None:
         await blobs.put(key, await asyncio.to_thread(self._snapshot))
 
     def _snapshot(self) -> bytes:
-        with self._lock:
-            buffer = io.BytesIO()
-            np.savez(
-                buffer,
-                graph=faiss.serialize_index(self._index),
-                ids=np.asarray(self._ids, dtype=np.int64),
-                dead=np.asarray(sorted(self._dead), dtype=np.int64),
-            )
+        with self._lock.reading():  # searches go on; a write waits for the copy
+            graph = faiss.serialize_index(self._index)
+            ids = np.asarray(self._ids, dtype=np.int64)
+            dead = np.asarray(sorted(self._dead), dtype=np.int64)
+        buffer = io.BytesIO()
+        np.savez(buffer, graph=graph, ids=ids, dead=dead)
         return pack(_BACKEND, self._dim, buffer.getvalue())
 
     async def load(self, blobs: Blobs, key: str) -> None:
         blob = await blobs.get(key)
         graph, ids, dead = await asyncio.to_thread(self._restored, blob)
-        with self._lock:
+        with self._lock.writing():
             self._index, self._ids, self._dead = graph, ids, dead
             self._labels = {v: label for label, v in enumerate(ids) if label not in dead}
 
