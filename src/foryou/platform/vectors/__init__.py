@@ -82,7 +82,7 @@ class ReadWriteLock:
     that come after it, so a steady stream of searches cannot starve ``add``.
 
     With one plain lock, the loop's ``get_many`` waited out every search in flight in the
-    worker threads: at 1M vectors the feed's loop spent most of its stalls there
+    worker threads: at 1M vectors that wait was among the feed loop's most sampled stalls
     (bench/README.md)."""
 
     def __init__(self) -> None:
