@@ -3,10 +3,11 @@
     V=1000000 U=20000 N=100000 .venv/bin/python bench/feed_ab.py [--commands FILE]
 
 Builds the world of ``bench_feed.py`` (``V`` videos, ``U`` viewers, the first ``N`` item
-vectors in the ANN index: the HNSW build of all 1M took 226-345 s here; the pipeline's CPU
-hardly depends on it, the loop's stalls do, so N=1000000 for those), then reads commands
-from ``--commands`` (default ``/tmp/foryou-feed-ab``), one per line; a file is taken, run
-and deleted, and each batch ends with ``<<< done`` on stdout:
+vectors in the ANN index: the HNSW build of all 1M took 226-345 s here, and the whole
+world 488-1,311 s; the pipeline's CPU hardly depends on it, the loop's stalls do, so
+N=1000000 for those), then reads commands from ``--commands`` (default
+``/tmp/foryou-feed-ab``), one per line; a file is taken, run and deleted, and each batch
+ends with ``<<< done`` on stdout:
 
     stages RUNS            the pipeline in-process: CPU per run, p50/p99 per stage
     wrk SECONDS [CONNS]    closed loop over HTTP: req/s, p50/p99, server CPU per request

@@ -6,6 +6,7 @@ a search is one matrix-vector product: fine up to a few hundred thousand vectors
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterable, Sequence
 
@@ -97,11 +98,15 @@ class ExactIndex:
             return np.asarray(positions, dtype=np.intp), self._rows[rows]
 
     async def save(self, blobs: Blobs, key: str) -> None:
+        # in a worker thread, as the faiss backend's: the copy grows with the rows
+        await blobs.put(key, await asyncio.to_thread(self._snapshot))
+
+    def _snapshot(self) -> bytes:
         buffer = io.BytesIO()
         with self._lock.reading():
             np.save(buffer, self._ids[: self._size], allow_pickle=False)
             np.save(buffer, self._rows[: self._size], allow_pickle=False)
-        await blobs.put(key, pack(_BACKEND, self._dim, buffer.getvalue()))
+        return pack(_BACKEND, self._dim, buffer.getvalue())
 
     async def load(self, blobs: Blobs, key: str) -> None:
         buffer = io.BytesIO(unpack(await blobs.get(key), _BACKEND, self._dim))
