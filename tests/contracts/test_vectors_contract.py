@@ -5,6 +5,7 @@ Both backends are in-process; the saved index goes through the local blobs backe
 
 from __future__ import annotations
 
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy.typing as npt
 import pytest
 
 from foryou.platform.blobs import BlobNotFound, open_blobs
-from foryou.platform.vectors import VectorIndex, open_vectors, pack
+from foryou.platform.vectors import VectorIndex, header, open_vectors
 
 DIM = 8
 URLS = {
@@ -197,11 +198,38 @@ async def test_load_rejects_other_blobs(backend: str, index: VectorIndex, tmp_pa
     other = "faiss" if backend == "exact" else "exact"
     await open_vectors(URLS[other]).save(blobs, "vectors/other.idx")
     await blobs.put("vectors/plain.bin", b"not an index")
-    await blobs.put("vectors/corrupt.idx", pack(backend, DIM, b"\x93NUMPY garbage" * 10))
-    for key in ("vectors/other.idx", "vectors/plain.bin", "vectors/corrupt.idx"):
+    own = header(backend.partition("-")[0], DIM)  # faiss-fp16 saves as faiss
+    await blobs.put("vectors/corrupt.idx", own + b"\x93NUMPY garbage" * 10)
+    await blobs.put("vectors/old.idx", b"FYVX1\n" + own.partition(b"\n")[2] + b"PK\x03\x04")
+    await index.save(blobs, "vectors/whole.idx")
+    whole = await blobs.get("vectors/whole.idx")
+    await blobs.put("vectors/truncated.idx", whole[: len(whole) - 40])
+    keys = ("other", "plain.bin", "corrupt", "old", "truncated")
+    for key in (f"vectors/{k}" if "." in k else f"vectors/{k}.idx" for k in keys):
         with pytest.raises(ValueError):
             await index.load(blobs, key)
     assert ids_of(index.search(unit(1), 5)) == [1]  # a failed load leaves the index as it was
+    await blobs.close()
+
+
+async def test_snapshots_leave_no_temporary_files(
+    index: VectorIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot goes through a temporary file, removed whether the save or load worked."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    blobs = open_blobs(f"file://{tmp_path / 'blobs'}")
+    index.add([1, 2], [unit(1), unit(0, 1)])
+    await index.save(blobs, "vectors/a.idx")
+    with pytest.raises(ValueError):  # an invalid key: nothing is written
+        await index.save(blobs, "../escape.idx")
+    await index.load(blobs, "vectors/a.idx")
+    with pytest.raises(BlobNotFound):
+        await index.load(blobs, "vectors/missing.idx")
+    assert list(scratch.iterdir()) == []
+    assert await blobs.list("vectors") == ["vectors/a.idx"]
+    assert ids_of(index.search(unit(0, 1), 1)) == [2]
     await blobs.close()
 
 

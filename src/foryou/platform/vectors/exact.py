@@ -6,9 +6,8 @@ a search is one matrix-vector product: fine up to a few hundred thousand vectors
 
 from __future__ import annotations
 
-import asyncio
-import io
 from collections.abc import Iterable, Sequence
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -21,9 +20,9 @@ from foryou.platform.vectors import (
     as_rows,
     int_option,
     last_wins,
-    pack,
+    load_snapshot,
     present,
-    unpack,
+    save_snapshot,
     url_options,
 )
 
@@ -98,28 +97,29 @@ class ExactIndex:
             return np.asarray(positions, dtype=np.intp), self._rows[rows]
 
     async def save(self, blobs: Blobs, key: str) -> None:
-        # in a worker thread, as the faiss backend's: the copy grows with the rows
-        await blobs.put(key, await asyncio.to_thread(self._snapshot))
+        await save_snapshot(blobs, key, _BACKEND, self._dim, self._write)
 
-    def _snapshot(self) -> bytes:
-        buffer = io.BytesIO()
-        with self._lock.reading():
-            np.save(buffer, self._ids[: self._size], allow_pickle=False)
-            np.save(buffer, self._rows[: self._size], allow_pickle=False)
-        return pack(_BACKEND, self._dim, buffer.getvalue())
+    def _write(self, out: BinaryIO) -> None:
+        with self._lock.reading():  # np.save writes the rows to the file without a copy
+            np.save(out, self._ids[: self._size], allow_pickle=False)
+            np.save(out, self._rows[: self._size], allow_pickle=False)
 
     async def load(self, blobs: Blobs, key: str) -> None:
-        buffer = io.BytesIO(unpack(await blobs.get(key), _BACKEND, self._dim))
+        ids, rows, pos = await load_snapshot(blobs, key, _BACKEND, self._dim, self._read)
+        with self._lock.writing():
+            self._ids, self._rows, self._size, self._pos = ids, rows, len(ids), pos
+
+    def _read(
+        self, src: BinaryIO
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], dict[int, int]]:
         try:
-            ids = np.load(buffer, allow_pickle=False).astype(np.int64, copy=False)
-            rows = np.load(buffer, allow_pickle=False).astype(np.float32, copy=False)
+            ids = np.load(src, allow_pickle=False).astype(np.int64, copy=False)
+            rows = np.load(src, allow_pickle=False).astype(np.float32, copy=False)
         except (OSError, EOFError, ValueError) as exc:
             raise ValueError(f"vectors: corrupt exact index blob: {exc}") from exc
         if ids.ndim != 1 or rows.shape != (len(ids), self._dim):
             raise ValueError("vectors: corrupt exact index blob")
-        with self._lock.writing():
-            self._ids, self._rows, self._size = ids.copy(), rows.copy(), len(ids)
-            self._pos = {key: at for at, key in enumerate(ids.tolist())}
+        return ids, rows, {key: at for at, key in enumerate(ids.tolist())}
 
     def _append(self, key: int) -> int:
         if self._size == len(self._ids):  # grow by doubling

@@ -10,9 +10,8 @@ labels are insertion positions, mapped to int64 video ids.
 
 from __future__ import annotations
 
-import asyncio
-import io
 from collections.abc import Iterable, Sequence
+from typing import BinaryIO
 
 import faiss
 import numpy as np
@@ -26,9 +25,9 @@ from foryou.platform.vectors import (
     as_rows,
     int_option,
     last_wins,
-    pack,
+    load_snapshot,
     present,
-    unpack,
+    save_snapshot,
     url_options,
 )
 
@@ -143,39 +142,36 @@ class FaissIndex:
             rows = self._index.reconstruct_batch(np.asarray(labels, dtype=np.int64))
         return np.asarray(positions, dtype=np.intp), np.asarray(rows, dtype=np.float32)
 
-    # Writing and reading a snapshot run in a worker thread: at 200,000 rows a save took
-    # 1.1 s and, on the loop, held it for up to 0.9 s. At 1M fp16 rows a save takes 8-12 s
-    # here, and its copies of the ~1 GB payload still hold the GIL for up to ~2 s.
+    # Writing and reading a snapshot run in a worker thread, straight between the graph and a
+    # file: the in-memory npz this replaced held the loop for up to 2.8 s at 1M fp16 rows while
+    # it copied the ~1 GB payload (bench/README.md).
     async def save(self, blobs: Blobs, key: str) -> None:
-        await blobs.put(key, await asyncio.to_thread(self._snapshot))
+        await save_snapshot(blobs, key, _BACKEND, self._dim, self._write)
 
-    def _snapshot(self) -> bytes:
-        with self._lock.reading():  # searches go on; a write waits for the copy
-            graph = faiss.serialize_index(self._index)
-            ids = np.asarray(self._ids, dtype=np.int64)
-            dead = np.asarray(sorted(self._dead), dtype=np.int64)
-        buffer = io.BytesIO()
-        np.savez(buffer, graph=graph, ids=ids, dead=dead)
-        return pack(_BACKEND, self._dim, buffer.getvalue())
+    def _write(self, out: BinaryIO) -> None:
+        with self._lock.reading():  # searches go on; a write waits for the snapshot
+            np.save(out, np.asarray(self._ids, dtype=np.int64), allow_pickle=False)
+            np.save(out, np.asarray(sorted(self._dead), dtype=np.int64), allow_pickle=False)
+            # faiss calls out.write with 1 MB at a time, and each write lets go of the GIL
+            # (the stubs miss the callback classes)
+            faiss.write_index(self._index, faiss.PyCallbackIOWriter(out.write))  # type: ignore[attr-defined]
 
     async def load(self, blobs: Blobs, key: str) -> None:
-        blob = await blobs.get(key)
-        graph, ids, dead = await asyncio.to_thread(self._restored, blob)
+        graph, ids, dead, labels = await load_snapshot(blobs, key, _BACKEND, self._dim, self._read)
         with self._lock.writing():
-            self._index, self._ids, self._dead = graph, ids, dead
-            self._labels = {v: label for label, v in enumerate(ids) if label not in dead}
+            self._index, self._ids, self._dead, self._labels = graph, ids, dead, labels
 
-    def _restored(self, blob: bytes) -> tuple[faiss.Index, list[int], set[int]]:
-        payload = unpack(blob, _BACKEND, self._dim)
+    def _read(self, src: BinaryIO) -> tuple[faiss.Index, list[int], set[int], dict[int, int]]:
         try:
-            with np.load(io.BytesIO(payload), allow_pickle=False) as saved:
-                # the wrapper deserialize_index returns owns the C++ index: keep that one
-                graph = faiss.deserialize_index(saved["graph"])
-                ids = saved["ids"].tolist()
-                dead = set(saved["dead"].tolist())
-        except (ValueError, KeyError, OSError, RuntimeError) as exc:
+            ids = np.load(src, allow_pickle=False).tolist()
+            dead = set(np.load(src, allow_pickle=False).tolist())
+            # the wrapper read_index returns owns the C++ index: keep that one
+            graph = faiss.read_index(faiss.PyCallbackIOReader(src.read))  # type: ignore[attr-defined]
+        except (ValueError, OSError, EOFError, RuntimeError) as exc:
             raise ValueError(f"vectors: corrupt faiss index blob: {exc}") from exc
         if graph.d != self._dim or graph.ntotal != len(ids):
             raise ValueError("vectors: corrupt faiss index blob")
         faiss.ParameterSpace().set_index_parameter(graph, "efSearch", self._ef_search)
-        return graph, ids, dead
+        # built here, not on the loop: at 1M ids this dict takes a few hundred ms
+        labels = {v: label for label, v in enumerate(ids) if label not in dead}
+        return graph, ids, dead, labels
