@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 import numpy.typing as npt
 
-from foryou.platform.blobs import Blobs
+from foryou.platform.blobs import Blobs, check_key
 from foryou.platform.registry import open_backend
 
 BACKENDS = {
@@ -200,7 +200,9 @@ async def save_snapshot(
 
     ``write`` runs in a worker thread and writes into a temporary file, which is then put
     as it is: no copy of the payload is held in memory, so the loop is not held up by one
-    and the memory peak does not grow by the index's size."""
+    and the memory peak does not grow by the index's size. The temporary directory (under
+    ``TMPDIR``) needs room for one copy of the index. A bad key fails before any writing."""
+    check_key(key)
     async with _scratch_file() as path:
 
         def fill() -> None:
