@@ -81,12 +81,9 @@ class KV(Protocol):
     async def setbits(
         self, key: str, offsets: Sequence[int], *, ttl_s: float | None = None
     ) -> None:
-        """Set these bits of a bitmap (Redis bit order: offset 0 is the first byte's high
-        bit). ``ttl_s`` restarts the key's expiry on every call: a sliding window."""
-        ...
-
-    async def getbits(self, key: str, offsets: Sequence[int]) -> list[bool]:
-        """These bits of a bitmap; a missing key reads as all zeros."""
+        """Set these bits of a bitmap, which ``get`` reads as bytes up to the highest set bit
+        (Redis bit order: offset 0 is the first byte's high bit). ``ttl_s`` restarts the
+        key's expiry on every call: a sliding window."""
         ...
 
     async def ping(self) -> bool: ...

@@ -13,8 +13,7 @@ import math
 import time
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping, Sequence
-
-import numpy as np
+from typing import cast
 
 # A change touching over 1/_BULK of a sorted set re-sorts it once instead of paying a list
 # memmove per member; 64 is near the measured break-even for 1k to 100k members.
@@ -82,8 +81,17 @@ class MemoryKV:
         return self._bytes(key)
 
     async def mget(self, keys: Sequence[str]) -> list[bytes | None]:
-        now = time.monotonic()  # once: a feed request reads hundreds of keys at once
-        return [self._bytes(key, now) for key in keys]
+        """Like Redis' MGET, a key holding a sorted set reads None. A feed request reads
+        hundreds of keys at once, so each pass runs in C: only the keys with a deadline
+        are looked at one by one."""
+        if expiring := self._deadlines.keys() & keys:
+            now = time.monotonic()
+            for key in expiring:
+                self._live(key, now)
+        values = list(map(self._data.get, keys))
+        if _SortedSet in map(type, values):
+            return [None if isinstance(value, _SortedSet) else value for value in values]
+        return cast(list[bytes | None], values)
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
         self._purge()
@@ -176,18 +184,6 @@ class MemoryKV:
         self._data[key] = bytes(bitmap)
         if ttl_s is not None:
             self._expire(key, ttl_s)
-
-    async def getbits(self, key: str, offsets: Sequence[int]) -> list[bool]:
-        bitmap = self._bytes(key) or b""
-        if not bitmap:
-            return [False] * len(offsets)
-        # numpy: a feed request asks for thousands of bits at once (the seen filter)
-        at = np.asarray(offsets, dtype=np.int64)
-        bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8))
-        inside = at < len(bits)
-        found = np.zeros(len(at), dtype=bool)
-        found[inside] = bits[at[inside]].astype(bool)
-        return found.tolist()
 
     async def ping(self) -> bool:
         return True

@@ -128,12 +128,6 @@ class RedisKV:
                 pipe.pexpire(key, _ms(ttl_s))
             await pipe.execute()
 
-    async def getbits(self, key: str, offsets: Sequence[int]) -> list[bool]:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for offset in offsets:
-                pipe.getbit(key, offset)
-            return [bool(bit) for bit in await pipe.execute()]
-
     async def ping(self) -> bool:
         try:
             return bool(await self._redis.ping())

@@ -137,15 +137,22 @@ async def mark_seen(kv: KV, viewer: str, video_ids: Sequence[int]) -> None:
 
 
 async def seen(kv: KV, viewer: str, video_ids: Sequence[int]) -> list[bool]:
-    """A layered Bloom filter: False is certain, True is right but for ~1 % of unseen videos."""
-    raw = await kv.get(f"seen:{viewer}:n")
+    """A layered Bloom filter: False is certain, True is right but for ~1 % of unseen videos.
+    The count and every layer come in one ``mget`` (one round trip on Redis) and the bits
+    are tested here, in numpy."""
+    raw, *bitmaps = await kv.mget(
+        [f"seen:{viewer}:n", *(_seen_layer(viewer, layer) for layer in range(SEEN_LAYERS))]
+    )
     if not raw or not video_ids:
         return [False] * len(video_ids)
     layers = min((int(raw) - 1) // SEEN_LAYER_ITEMS + 1, SEEN_LAYERS)
-    offsets = seen_offsets(video_ids).ravel().tolist()
-    # one layer for most viewers, so one call after another (gather would add a task each)
-    found = [await kv.getbits(_seen_layer(viewer, layer), offsets) for layer in range(layers)]
-    bits = np.asarray(found, dtype=bool).reshape(layers, len(video_ids), SEEN_HASHES)
+    filters = np.stack(  # a layer's bitmap ends at its highest set bit: padded with zeros
+        [
+            np.unpackbits(np.frombuffer(bitmap or b"", np.uint8), count=1 << SEEN_LAYER_BITS_LOG2)
+            for bitmap in bitmaps[:layers]
+        ]
+    )
+    bits = filters[:, seen_offsets(video_ids)]  # layers x videos x hashes
     return cast(list[bool], bits.all(axis=2).any(axis=0).tolist())
 
 

@@ -15,6 +15,7 @@ young generation at 100 req/s, and every young collection walked them all (bench
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
@@ -47,9 +48,12 @@ class Window(Generic[K]):
             self.newer = {}
             self.rotated = now
 
-    def get(self, key: K) -> Any:
-        row = self.newer.get(key, _MISSING)
-        return self.older.get(key, _MISSING) if row is _MISSING else row
+    def get_many(self, keys: list[K]) -> list[Any]:
+        """Each key's row, or ``_MISSING``: the older half's, overlaid by the newer's. Both
+        passes are ``map`` over the dicts' own ``get`` (the older answer is the newer
+        lookup's default), with no Python call per key: that was 8 % of the pipeline."""
+        rows = map(self.older.get, keys, itertools.repeat(_MISSING))
+        return list(map(self.newer.get, keys, rows))
 
 
 async def shared_rows(
@@ -66,11 +70,12 @@ async def shared_rows(
     if window is None:
         window = platform.local[name] = Window(SHARED_TTL_S)
     window.rotate_if_due()
-    rows = [window.get(key) for key in keys]
-    missing = [key for key, row in zip(keys, rows, strict=True) if row is _MISSING]
-    if missing:
-        loaded = iter(await load(missing))
-        for index, row in enumerate(rows):
-            if row is _MISSING:
-                rows[index] = window.newer[keys[index]] = next(loaded)
+    rows = window.get_many(keys)
+    at = [index for index, row in enumerate(rows) if row is _MISSING]
+    if at:
+        missing = [keys[index] for index in at]
+        loaded = await load(missing)
+        window.newer.update(zip(missing, loaded, strict=True))
+        for index, row in zip(at, loaded, strict=True):
+            rows[index] = row
     return rows
