@@ -14,7 +14,6 @@ features, so the model reacts within seconds to what viewers do.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,26 +40,27 @@ WEIGHTS = {
     "freshness": 0.3,
 }
 FOLLOWING_BONUS = 0.3
+_ROW_BYTES = len(COUNTERS) * np.dtype(np.float64).itemsize
 
 
 async def hydrate(ctx: FeedContext, candidates: list[Candidate]) -> list[Candidate]:
     """One row per candidate in ``ctx.features`` (columns named by FEATURES)."""
     kv = ctx.platform.kv
 
-    async def counters(video_ids: list[int]) -> list[tuple[float, ...]]:
+    async def counters(video_ids: list[int]) -> list[bytes]:
+        """Each video's counters as one row of float64s in bytes: bytes are not tracked by
+        the garbage collector (tuples are), and every settle walked the ~12,000 tuples that
+        half a second of rows kept alive at 1M videos."""
         columns = await f.read_decayed_many(kv, COUNTERS, [str(v) for v in video_ids], ctx.now)
-        return [tuple(row) for row in columns.T.tolist()]
+        packed = columns.T.tobytes()
+        return [packed[at : at + _ROW_BYTES] for at in range(0, len(packed), _ROW_BYTES)]
 
     # (the trending column is global: regional popularity already chose the candidates)
     shared = await shared_rows(ctx.platform, "counters", [c.video_id for c in candidates], counters)
     creator_affinity = ctx.scratch.get("creator_affinity", {})
     ctx.features = np.column_stack(
         [
-            np.fromiter(
-                itertools.chain.from_iterable(shared),
-                dtype=np.float64,
-                count=len(shared) * len(COUNTERS),
-            ).reshape(-1, len(COUNTERS)),
+            np.frombuffer(b"".join(shared), dtype=np.float64).reshape(-1, len(COUNTERS)),
             [creator_affinity.get(c.author_id, 0.0) for c in candidates],
             await tag_affinity(ctx, candidates),
             np.asarray(learned.affinity(ctx, candidates), dtype=np.float64),
