@@ -3,11 +3,16 @@ and the per-viewer seen filter that keeps a feed from repeating itself."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
+import pytest_asyncio
 
-from foryou.platform.kv.memory import MemoryKV
+from foryou.platform.kv import KV, open_kv
 from foryou.rec import features as f
+from tests import servers
 from tests.conftest import eventually, signup
 from tests.rec.catalog import (
     feed_page,
@@ -19,6 +24,7 @@ from tests.rec.catalog import (
     watch,
 )
 
+REDIS_URL = f"{servers.REDIS}/{servers.REDIS_DB_KV_CONTRACT}"
 PLAN = {"cooking": 3, "skate": 3, "music": 3}  # creators per topic
 
 
@@ -124,20 +130,35 @@ async def test_a_users_profile_region_counts_their_engagement_there(
     await eventually(trending_in_portugal)
 
 
+@pytest_asyncio.fixture(params=["memory", "redis"])
+async def seen_kv(request: pytest.FixtureRequest) -> AsyncIterator[tuple[KV, str]]:
+    """A kv of each backend, and a viewer of its own (its seen keys are deleted afterwards):
+    the filter reads its count and layers with one ``mget`` and tests bits in numpy, so what
+    Redis returns for bitmaps must read as the memory backend's do."""
+    kv = open_kv("memory://" if request.param == "memory" else REDIS_URL)
+    if not await kv.ping():
+        await kv.close()
+        pytest.fail(f"no Redis at {REDIS_URL}: run `make services` or set FORYOU_TEST_REDIS")
+    viewer = f"d:{uuid.uuid4().hex}"
+    yield kv, viewer
+    await kv.delete(f"seen:{viewer}:n", *(f"seen:{viewer}:{n}" for n in range(f.SEEN_LAYERS)))
+    await kv.close()
+
+
 async def test_the_seen_filter_grows_in_layers_and_forgets_the_oldest(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, seen_kv: tuple[KV, str]
 ) -> None:
     monkeypatch.setattr(f, "SEEN_LAYER_ITEMS", 100)
     monkeypatch.setattr(f, "SEEN_LAYERS", 3)
-    kv = MemoryKV()
+    kv, viewer = seen_kv
     first = list(range(1_000, 1_100))
-    await f.mark_seen(kv, "d:x", first)
-    assert all(await f.seen(kv, "d:x", first))
+    await f.mark_seen(kv, viewer, first)
+    assert all(await f.seen(kv, viewer, first))
     unseen = list(range(10**9, 10**9 + 5000))
-    false_positives = sum(await f.seen(kv, "d:x", unseen)) / len(unseen)
+    false_positives = sum(await f.seen(kv, viewer, unseen)) / len(unseen)
     assert false_positives < 0.01
     for start in range(2_000, 2_300, 10):  # fills layers 1 and 2, then reuses layer 0
-        await f.mark_seen(kv, "d:x", list(range(start, start + 10)))
-    assert all(await f.seen(kv, "d:x", list(range(2_000, 2_300))))
-    assert sum(await f.seen(kv, "d:x", first)) < 10  # the oldest layer was cleared
-    assert await f.seen(kv, "d:nobody", first) == [False] * len(first)
+        await f.mark_seen(kv, viewer, list(range(start, start + 10)))
+    assert all(await f.seen(kv, viewer, list(range(2_000, 2_300))))
+    assert sum(await f.seen(kv, viewer, first)) < 10  # the oldest layer was cleared
+    assert await f.seen(kv, f"{viewer}-nobody", first) == [False] * len(first)
