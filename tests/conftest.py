@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from foryou import ids
 from foryou.app import create_app
+from foryou.platform.kv import KV, open_kv
 from foryou.platform.sql.tables import metadata
 from foryou.settings import Settings
 from tests import servers
@@ -29,11 +30,23 @@ SAMPLE_VIDEO = MEDIA_SAMPLES / "androidx__sample_video_only.mp4"
 SHARDS = 4
 
 BACKENDS = ("embedded", "postgres", "mariadb")
+KV_REDIS_URL = f"{servers.REDIS}/{servers.REDIS_DB_KV_CONTRACT}"
 
 
 @pytest.fixture(scope="session")
 def sample_video() -> bytes:
     return SAMPLE_VIDEO.read_bytes()
+
+
+@pytest_asyncio.fixture(params=["memory", "redis"])
+async def kv(request: pytest.FixtureRequest) -> AsyncIterator[KV]:
+    """A kv store of each backend: in memory, and Redis (database 3; ``make test`` starts it)."""
+    store = open_kv("memory://" if request.param == "memory" else KV_REDIS_URL)
+    if not await store.ping():
+        await store.close()
+        pytest.fail(f"no Redis at {KV_REDIS_URL}: run `make services` or set FORYOU_TEST_REDIS")
+    yield store
+    await store.close()
 
 
 def _db_names(prefix: str) -> list[str]:

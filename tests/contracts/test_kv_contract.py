@@ -1,8 +1,8 @@
 """Contract suite for the kv port: every backend must pass the same tests.
 
-The Redis backend runs against ``FORYOU_TEST_REDIS`` (database 3); ``make test`` starts
-Redis, and a missing server fails the suite. Each test works under a fresh uuid key prefix
-and deletes what it wrote.
+The ``kv`` fixture (tests/conftest.py) gives each backend. The Redis backend runs against
+``FORYOU_TEST_REDIS`` (database 3); ``make test`` starts Redis, and a missing server fails
+the suite. Each test works under a fresh uuid key prefix and deletes what it wrote.
 """
 
 from __future__ import annotations
@@ -13,25 +13,12 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 
 import orjson
-import pytest
 import pytest_asyncio
 
-from foryou.platform.kv import KV, open_kv
+from foryou.platform.kv import KV
 from foryou.platform.kv.memory import MemoryKV
-from tests import servers
 
-REDIS_URL = f"{servers.REDIS}/{servers.REDIS_DB_KV_CONTRACT}"
 TTL = 0.2  # short enough to keep the suite fast, long enough to outlast a round trip
-
-
-@pytest_asyncio.fixture(params=["memory", "redis"])
-async def kv(request: pytest.FixtureRequest) -> AsyncIterator[KV]:
-    store = open_kv("memory://" if request.param == "memory" else REDIS_URL)
-    if not await store.ping():
-        await store.close()
-        pytest.fail(f"no Redis at {REDIS_URL}: run `make services` or set FORYOU_TEST_REDIS")
-    yield store
-    await store.close()
 
 
 @pytest_asyncio.fixture

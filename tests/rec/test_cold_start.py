@@ -10,9 +10,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from foryou.platform.kv import KV, open_kv
+from foryou.platform.kv import KV
 from foryou.rec import features as f
-from tests import servers
 from tests.conftest import eventually, signup
 from tests.rec.catalog import (
     feed_page,
@@ -24,7 +23,6 @@ from tests.rec.catalog import (
     watch,
 )
 
-REDIS_URL = f"{servers.REDIS}/{servers.REDIS_DB_KV_CONTRACT}"
 PLAN = {"cooking": 3, "skate": 3, "music": 3}  # creators per topic
 
 
@@ -130,19 +128,14 @@ async def test_a_users_profile_region_counts_their_engagement_there(
     await eventually(trending_in_portugal)
 
 
-@pytest_asyncio.fixture(params=["memory", "redis"])
-async def seen_kv(request: pytest.FixtureRequest) -> AsyncIterator[tuple[KV, str]]:
-    """A kv of each backend, and a viewer of its own (its seen keys are deleted afterwards):
-    the filter reads its count and layers with one ``mget`` and tests bits in numpy, so what
+@pytest_asyncio.fixture
+async def seen_kv(kv: KV) -> AsyncIterator[tuple[KV, str]]:
+    """Each kv backend, and a viewer of its own (its seen keys are deleted afterwards): the
+    filter reads its count and layers with one ``mget`` and tests bits in numpy, so what
     Redis returns for bitmaps must read as the memory backend's do."""
-    kv = open_kv("memory://" if request.param == "memory" else REDIS_URL)
-    if not await kv.ping():
-        await kv.close()
-        pytest.fail(f"no Redis at {REDIS_URL}: run `make services` or set FORYOU_TEST_REDIS")
     viewer = f"d:{uuid.uuid4().hex}"
     yield kv, viewer
     await kv.delete(f"seen:{viewer}:n", *(f"seen:{viewer}:{n}" for n in range(f.SEEN_LAYERS)))
-    await kv.close()
 
 
 async def test_the_seen_filter_grows_in_layers_and_forgets_the_oldest(

@@ -49,8 +49,8 @@ async def hydrate(ctx: FeedContext, candidates: list[Candidate]) -> list[Candida
 
     async def counters(video_ids: list[int]) -> list[bytes]:
         """Each video's counters as one row of float64s in bytes: bytes are not tracked by
-        the garbage collector (tuples are), and every settle walked the ~12,000 tuples that
-        half a second of rows kept alive at 1M videos."""
+        the garbage collector (tuples are), and every settle walked the 8,000-11,000 tuples
+        that half a second of rows kept alive at 1M videos (bench/README.md)."""
         columns = await f.read_decayed_many(kv, COUNTERS, [str(v) for v in video_ids], ctx.now)
         packed = columns.T.tobytes()
         return [packed[at : at + _ROW_BYTES] for at in range(0, len(packed), _ROW_BYTES)]
