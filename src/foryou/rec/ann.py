@@ -42,16 +42,21 @@ def viewer_vector(vectors: VectorIndex, history: list[int]) -> np.ndarray | None
     return mean.astype(np.float32)
 
 
+def neighbours(vectors: VectorIndex, history: list[int]) -> list[int]:
+    """The videos nearest the viewer's vector, not counting what they already watched."""
+    query = viewer_vector(vectors, history)
+    if query is None:
+        return []
+    return [video_id for video_id, _ in vectors.search(query, NEIGHBOURS, exclude=set(history))]
+
+
 async def embedding(ctx: FeedContext) -> list[Candidate]:
     if ctx.viewer is None or not (history := await recent_positives(ctx)):
         return []
-    query = viewer_vector(ctx.platform.vectors, history)
-    if query is None:
-        return []
-    found = await asyncio.to_thread(
-        ctx.platform.vectors.search, query, NEIGHBOURS, exclude=set(history)
-    )
-    return [Candidate(video_id, "similar", "like videos you watched") for video_id, _ in found]
+    # The history's vectors are read in the worker thread too: on the loop, faiss released
+    # the GIL for the read and the loop then queued to take it back (bench/README.md).
+    found = await asyncio.to_thread(neighbours, ctx.platform.vectors, history)
+    return [Candidate(video_id, "similar", "like videos you watched") for video_id in found]
 
 
 async def keep_loaded(platform: Platform, stop: asyncio.Event) -> None:

@@ -19,9 +19,7 @@ async def published(ctx: FeedContext, candidates: list[Candidate]) -> list[Candi
     kept = []
     for candidate, meta in zip(candidates, metas, strict=True):
         if meta is not None:
-            candidate.author_id = int(meta["author_id"])
-            candidate.hashtags = meta["hashtags"]  # shared with the decode cache: read only
-            candidate.created_ms = int(meta["created_ms"])
+            candidate.author_id, candidate.hashtags, candidate.created_ms = meta
             kept.append(candidate)
     return kept
 
