@@ -185,7 +185,7 @@ class _Batch(EventClock):
         await self.kv.ztrim(history, f.HISTORY_CAP)
 
     async def video(self, v: dict[str, Any]) -> None:
-        video_id, author = int(v["video_id"]), v.get("author_id")
+        video_id = int(v["video_id"])
         published = (
             v["type"] != "video.deleted"
             and v.get("status") == "ready"
@@ -198,12 +198,13 @@ class _Batch(EventClock):
         if not published:
             self._meta[video_id] = None
             await self.kv.delete(meta_key(video_id))
-            await self.kv.zrem(f"cr:{author or (known and known.author_id)}", str(video_id))
+            author = v.get("author_id") or (known and known.author_id)
+            await self.kv.zrem(f"cr:{author}", str(video_id))
             return
         meta = VideoMeta(int(v["author_id"]), tuple(sorted(tags)), timestamp_ms_of(video_id))
         await self.kv.set(meta_key(video_id), orjson.dumps(meta._asdict()))
         self._meta[video_id] = meta
-        for index in [f"cr:{author}"] + [f"ht:{tag}" for tag in sorted(tags)]:
+        for index in [f"cr:{meta.author_id}"] + [f"ht:{tag}" for tag in meta.hashtags]:
             await self.kv.zadd(index, {str(video_id): recency_score(video_id)})
             await self.kv.ztrim(index, INDEX_CAP)
 
