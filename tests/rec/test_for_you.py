@@ -16,7 +16,7 @@ from foryou.rec import ann, selection
 from foryou.rec import features as f
 from foryou.rec.pipeline import DEGRADED, Candidate, FeedContext, SourceStage
 from foryou.rec.products import FOR_YOU
-from foryou.rec.ranking import FEATURES
+from foryou.rec.ranking import FEATURES, age_days
 from foryou.stream.features import TRENDING, video_meta
 from foryou.stream.search import NEW_VIDEO, TRENDING_TAGS
 from tests.conftest import eventually, settings_for
@@ -181,6 +181,7 @@ async def test_only_videos_published_lately_are_explored() -> None:
     days = selection.FRESH_DAYS
     old = Candidate(1, "trending", created_ms=int((now - (days + 1) * 86_400) * 1000), row=0)
     new = Candidate(2, "fresh", created_ms=int((now - (days - 1) * 86_400) * 1000), row=1)
+    ctx.age_days = age_days(now, [old, new])
     await selection.explore(ctx, [old, new])
     assert new.explore and not old.explore
 

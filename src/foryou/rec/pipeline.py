@@ -73,6 +73,7 @@ class FeedContext:
     # hydrated features: one row per candidate (Candidate.row), columns named by feature_names
     features: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
     feature_names: tuple[str, ...] = ()
+    age_days: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # row order
     scored_by: str = "heuristic"  # the value model, and the model versions it used
 
 

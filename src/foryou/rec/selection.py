@@ -17,7 +17,7 @@ import numpy as np
 
 from foryou.rec import features as f
 from foryou.rec.pipeline import Candidate, FeedContext
-from foryou.rec.ranking import age_days, column
+from foryou.rec.ranking import column
 
 EXPLORE_SHARE = 0.2
 GRADUATE_PLAYS = 40.0
@@ -38,7 +38,7 @@ async def explore(ctx: FeedContext, candidates: list[Candidate]) -> list[Candida
     poor = (plays >= MIN_EVIDENCE) & (alpha / (alpha + beta) < DROP_RATE)
     dropped = ~graduated & poor  # explored enough and found wanting
     # Explore what the viewer has not turned away from: new videos, not disliked creators.
-    in_pool = (age_days(ctx, candidates) < FRESH_DAYS) & ~graduated & ~poor
+    in_pool = (ctx.age_days < FRESH_DAYS) & ~graduated & ~poor
     in_pool &= (column(ctx, "creator_affinity") >= 0) & (column(ctx, "tag_affinity") >= 0)
     pool = [c for c in candidates if in_pool[c.row]]
     if pool:
