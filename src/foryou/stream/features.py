@@ -76,9 +76,9 @@ def meta_key(video_id: int | str) -> str:
 
 class VideoMeta(NamedTuple):
     """What the feed knows of a published video (stored as JSON under ``meta_key``). Serving
-    keeps half a second of them alive: each is one object the garbage collector tracks (its
-    hashtags, a plain tuple of strings, stop being tracked after one collection), where the
-    dict and its list were two."""
+    keeps many alive (up to 100,000 in the decode cache, a second's worth in the shared rows):
+    each is one object the garbage collector tracks (its hashtags, a plain tuple of strings,
+    stop being tracked after one collection), where the dict and its list were two."""
 
     author_id: int
     hashtags: tuple[str, ...]
